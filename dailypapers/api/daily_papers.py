@@ -1,0 +1,127 @@
+"""``/api/daily_papers`` and ``/api/papers/{id}``, compatible with huggingface.co's papers API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from dailypapers.accounts.models import User
+from dailypapers.api.schemas import AuthorOut, DailyPaperOut, ErrorOut, PaperOut, SubmitterOut
+from dailypapers.deps import SessionDep
+from dailypapers.papers import feeds
+from dailypapers.papers.feeds import Sort
+from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
+
+router = APIRouter(prefix="/api", tags=["papers"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+MAX_LIMIT = 100
+
+
+def submitter_out(user: User | None) -> SubmitterOut | None:
+    if user is None:
+        return None
+    return SubmitterOut(
+        id=str(user.id),
+        name=user.username,
+        fullname=user.fullname or user.username,
+        avatar_url=user.avatar_url,
+    )
+
+
+def paper_out(paper: Paper, entry: DailyEntry | None) -> PaperOut:
+    return PaperOut(
+        id=paper.arxiv_id,
+        authors=[AuthorOut(id=str(pa.author_id), name=pa.author.name) for pa in paper.authors],
+        published_at=paper.published_at,
+        submitted_on_daily_at=(dt.datetime.combine(entry.day, dt.time(), tzinfo=dt.UTC) if entry is not None else None),
+        submitted_on_daily_by=submitter_out(entry.submitted_by) if entry is not None else None,
+        title=paper.title,
+        summary=paper.abstract,
+        upvotes=paper.upvotes,
+        github_repo=paper.github_repo,
+        github_stars=paper.github_stars,
+        project_page=paper.project_page,
+        ai_summary=paper.ai_summary,
+        ai_keywords=paper.ai_keywords,
+        version=paper.version,
+        updated_at=paper.updated_at,
+        categories=paper.category_list or None,
+        comment=paper.comment,
+        journal_ref=paper.journal_ref,
+        doi=paper.doi,
+    )
+
+
+def daily_paper_out(entry: DailyEntry, paper: Paper) -> DailyPaperOut:
+    extra = entry.extra or {}
+    return DailyPaperOut(
+        paper=paper_out(paper, entry),
+        published_at=entry.submitted_at,
+        title=paper.title,
+        summary=paper.abstract,
+        thumbnail=extra.get("thumbnail"),
+        media_urls=extra.get("mediaUrls"),
+        submitted_by=submitter_out(entry.submitted_by),
+        organization=extra.get("organization"),
+    )
+
+
+def _period(date: str | None, week: str | None, month: str | None) -> Period | None:
+    given = [
+        (kind, value)
+        for kind, value in ((PeriodKind.date, date), (PeriodKind.week, week), (PeriodKind.month, month))
+        if value
+    ]
+    if len(given) > 1:
+        raise HTTPException(400, "give at most one of date, week and month")
+    if not given:
+        return None
+    kind, value = given[0]
+    try:
+        return parse_period(kind, value)
+    except InvalidPeriod as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=True, responses=ERRORS)
+def daily_papers(
+    session: SessionDep,
+    date: Annotated[str | None, Query(description="A day, YYYY-MM-DD.", max_length=40)] = None,
+    week: Annotated[str | None, Query(description="An ISO week, YYYY-Www.", max_length=40)] = None,
+    month: Annotated[str | None, Query(description="A month, YYYY-MM.", max_length=40)] = None,
+    submitter: Annotated[str | None, Query(description="Username of the submitter.", max_length=100)] = None,
+    sort: Annotated[Sort, Query(description="publishedAt (newest first) or trending.")] = Sort.published_at,
+    p: Annotated[int, Query(ge=0, le=100_000, description="Page number, from 0.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Papers per page, 1 to 100.")] = 50,
+) -> list[DailyPaperOut]:
+    """Papers on the daily feed, newest first or by trending score, as huggingface.co returns them."""
+    period = _period(date, week, month)
+    rows = feeds.entries(
+        session,
+        period.start if period else None,
+        period.end if period else None,
+        submitter=submitter,
+        sort=sort,
+        offset=p * limit,
+        limit=limit,
+        with_authors=True,
+    )
+    return [daily_paper_out(entry, paper) for entry, paper in rows]
+
+
+@router.get("/papers/{paper_id:path}", response_model=PaperOut, response_model_exclude_none=True, responses=ERRORS)
+def paper_info(paper_id: str, session: SessionDep) -> PaperOut:
+    """One paper by arXiv id (a version suffix is accepted and ignored)."""
+    try:
+        arxiv_id = normalize_arxiv_id(paper_id)
+    except InvalidArxivId as exc:
+        raise HTTPException(404, f"Paper not found: {exc}") from exc
+    paper = feeds.paper_by_arxiv_id(session, arxiv_id)
+    if paper is None:
+        raise HTTPException(404, f"Paper not found: {arxiv_id}")
+    return paper_out(paper, feeds.entry_for(session, paper))

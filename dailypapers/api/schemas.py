@@ -1,0 +1,71 @@
+"""JSON shapes of the Hugging Face papers API (camelCase, the wrapper object with a nested ``paper``).
+
+Field names follow huggingface.co so that its clients (``huggingface_hub.HfApi``) work unchanged; fields
+HF does not have are our additions and clients ignore them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class AuthorOut(ApiModel):
+    id: str = Field(alias="_id", description="Our author id (a string, as HF's ids are).")
+    name: str
+    hidden: bool = False
+
+
+class SubmitterOut(ApiModel):
+    id: str = Field(alias="_id")
+    name: str = Field(description="Username of the submitter.")
+    fullname: str
+    avatar_url: str | None = Field(default=None, alias="avatarUrl")
+    type: str = "user"
+
+
+class PaperOut(ApiModel):
+    id: str = Field(description="arXiv id without version, e.g. 2401.12345 or hep-th/9901001.")
+    authors: list[AuthorOut]
+    published_at: dt.datetime | None = Field(default=None, alias="publishedAt", description="arXiv v1 date.")
+    submitted_on_daily_at: dt.datetime | None = Field(default=None, alias="submittedOnDailyAt")
+    submitted_on_daily_by: SubmitterOut | None = Field(default=None, alias="submittedOnDailyBy")
+    title: str
+    summary: str = Field(description="The abstract.")
+    upvotes: int
+    github_repo: str | None = Field(default=None, alias="githubRepo")
+    github_stars: int | None = Field(default=None, alias="githubStars")
+    project_page: str | None = Field(default=None, alias="projectPage")
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
+    # Our additions.
+    version: int | None = Field(default=None, description="Latest arXiv version we know.")
+    updated_at: dt.datetime | None = Field(default=None, alias="updatedAt", description="Latest version date.")
+    categories: list[str] | None = None
+    comment: str | None = None
+    journal_ref: str | None = Field(default=None, alias="journalRef")
+    doi: str | None = None
+
+
+class DailyPaperOut(ApiModel):
+    paper: PaperOut
+    published_at: dt.datetime = Field(alias="publishedAt", description="When the paper was put on the feed.")
+    title: str
+    summary: str
+    thumbnail: str | None = None
+    media_urls: list[str] | None = Field(default=None, alias="mediaUrls")
+    num_comments: int = Field(default=0, alias="numComments")
+    submitted_by: SubmitterOut | None = Field(default=None, alias="submittedBy")
+    organization: dict[str, Any] | None = None
+    is_author_participating: bool = Field(default=False, alias="isAuthorParticipating")
+
+
+class ErrorOut(ApiModel):
+    error: str
+    detail: Any = None

@@ -1,0 +1,50 @@
+"""The web application factory: no import-time globals, everything hangs off ``app.state``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from dailypapers import __version__
+from dailypapers.api import daily_papers as api_daily_papers
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.feeds import views as feed_views
+from dailypapers.papers import views as paper_views
+from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.templating import STATIC_DIR, make_templates
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    owns_database = database is None
+    db = database or Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_database:
+            db.dispose()
+
+    app = FastAPI(
+        title=settings.site_name,
+        version=__version__,
+        description="Daily research papers. The `/api` routes are compatible with huggingface.co's papers API.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.templates = make_templates(settings)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Order matters: the feed routes and API must win over the catch-all /papers/{arxiv_id:path}.
+    app.include_router(api_daily_papers.router)
+    app.include_router(feed_views.router)
+    app.include_router(paper_views.router)
+    install_error_handlers(app)
+    return app

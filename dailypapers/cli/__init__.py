@@ -1,0 +1,23 @@
+"""The ``dailypapers`` command (typer); one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from dailypapers.cli import config_cmd, db_cmd, import_cmd, serve_cmd
+
+app = typer.Typer(
+    name="dailypapers",
+    help="A self-hostable research-paper discovery platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(import_cmd.app, name="import")
+app.add_typer(config_cmd.app, name="config")
+app.command("serve")(serve_cmd.serve)
+
+
+def main() -> None:
+    app()

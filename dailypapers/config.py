@@ -1,0 +1,120 @@
+"""Settings: declared data with help text, read from ``DAILYPAPERS_*`` environment variables.
+
+``docs/configuration.md`` is generated from this class (``dailypapers config docs``) and a test keeps the two in
+step, so every setting an operator can use is documented where they look for it.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A development-only key: production refuses to start with it (DESIGN §5 rule 9).
+INSECURE_DEV_SECRET_KEY = "dailypapers-development-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+def _default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "dailypapers"
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Each field becomes ``DAILYPAPERS_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="DAILYPAPERS_", extra="ignore", frozen=True)
+
+    env: Environment = Field(
+        default=Environment.development,
+        description="`development` or `production`. Production refuses insecure defaults (the secret key).",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Directory for the SQLite database and other local state. Created when missing. "
+        "Default: `$XDG_DATA_HOME/dailypapers` (`~/.local/share/dailypapers`); `make run` uses `./var`.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy database URL. Empty: a SQLite file `dailypapers.sqlite3` in the data directory. "
+        "`postgresql://user@host/db` uses PostgreSQL (through psycopg 3).",
+    )
+    secret_key: str = Field(
+        default=INSECURE_DEV_SECRET_KEY,
+        description="Key that signs cookies and tokens. Must be set (32+ characters) in production.",
+    )
+    site_name: str = Field(default="Daily Papers", description="Name shown in page titles and feeds.")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public URL of the site, used for absolute links in feeds and e-mails.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000,
+        ge=0,
+        description="How long a SQLite connection waits for the write lock before failing, in milliseconds.",
+    )
+    page_size: int = Field(default=50, ge=1, le=500, description="Papers per page on week and month listings.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Self:
+        if self.env is Environment.production and (
+            self.secret_key == INSECURE_DEV_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "DAILYPAPERS_SECRET_KEY must be set to a random value of at least 32 characters "
+                "when DAILYPAPERS_ENV=production"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL handed to SQLAlchemy: plain ``postgresql://`` is mapped to the psycopg 3 driver."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'dailypapers.sqlite3'}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+def settings_documentation() -> str:
+    """Markdown reference of every setting, generated from the field declarations."""
+    lines = [
+        "# Configuration",
+        "",
+        "Generated from `dailypapers/config.py` by `dailypapers config docs`; do not edit by hand.",
+        "Every setting is an environment variable.",
+        "",
+        "| variable | default | description |",
+        "|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        default: Any
+        if field.default_factory is not None:
+            default = "(computed)"
+        else:
+            default = field.default
+            if isinstance(default, StrEnum):
+                default = default.value
+            if default == INSECURE_DEV_SECRET_KEY:
+                default = "(insecure development key)"
+        shown = "" if default is None else f"`{default}`"
+        lines.append(f"| `DAILYPAPERS_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(lines) + "\n"

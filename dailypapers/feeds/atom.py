@@ -1,0 +1,58 @@
+"""Atom 1.0 documents for listings, built with feedgen (which takes care of escaping and the RFC 4287 rules)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from feedgen.feed import FeedGenerator
+
+from dailypapers.config import Settings
+from dailypapers.papers.models import DailyEntry, Paper
+
+# Readers show the beginning of the abstract; the full text is one click away.
+MAX_AUTHORS_LISTED = 20
+
+
+def build_feed(
+    settings: Settings,
+    *,
+    title: str,
+    page_path: str,
+    feed_path: str,
+    rows: Sequence[tuple[DailyEntry, Paper]],
+) -> bytes:
+    base = settings.base_url
+    fg = FeedGenerator()
+    fg.id(f"{base}{feed_path}")
+    fg.title(f"{title} · {settings.site_name}")
+    fg.subtitle(f"Papers on {settings.site_name}, most upvoted first.")
+    fg.link(href=f"{base}{page_path}", rel="alternate", type="text/html")
+    fg.link(href=f"{base}{feed_path}", rel="self", type="application/atom+xml")
+    fg.author({"name": settings.site_name})
+    fg.generator("dailypapers")
+    updated = max((entry.submitted_at for entry, _ in rows), default=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    fg.updated(updated)
+    # feedgen prepends entries, so add them in reverse to keep the listing's order.
+    for entry, paper in reversed(rows):
+        item = fg.add_entry()
+        url = f"{base}/papers/{paper.arxiv_id}"
+        item.id(url)
+        item.title(paper.title)
+        item.link(href=url, rel="alternate", type="text/html")
+        item.link(href=f"https://arxiv.org/abs/{paper.arxiv_id}", rel="related", type="text/html")
+        names = [pa.author.name for pa in paper.authors]
+        for name in names[:MAX_AUTHORS_LISTED]:
+            item.author({"name": name})
+        if len(names) > MAX_AUTHORS_LISTED:
+            item.author({"name": f"and {len(names) - MAX_AUTHORS_LISTED} more"})
+        if not names:
+            item.author({"name": "Unknown"})
+        item.summary(f"{paper.upvotes} upvotes. {paper.abstract}")
+        if paper.published_at:
+            item.published(paper.published_at)
+        item.updated(max(entry.submitted_at, paper.modified_at))
+        for category in paper.category_list:
+            item.category(term=category)
+    xml: bytes = fg.atom_str(pretty=False)
+    return xml

@@ -1,0 +1,41 @@
+"""Atom feeds for the latest day and every date, week and month listing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+
+from dailypapers.deps import SessionDep, SettingsDep
+from dailypapers.feeds.atom import build_feed
+from dailypapers.papers import feeds
+from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, day_period, parse_period
+
+router = APIRouter(include_in_schema=False)
+
+ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+# Enough for the busiest month we have seen (~620 papers) while keeping the document a few MB at most.
+MAX_FEED_ENTRIES = 1000
+
+
+def _feed(session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str) -> Response:
+    rows = feeds.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES, with_authors=True)
+    body = build_feed(settings, title=period.label, page_path=page_path, feed_path=feed_path, rows=rows)
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/feed.atom")
+def latest_feed(session: SessionDep, settings: SettingsDep) -> Response:
+    day = feeds.latest_day(session)
+    if day is None:
+        raise HTTPException(404, "There are no papers yet, so there is no feed.")
+    return _feed(session, settings, day_period(day), "/", "/feed.atom")
+
+
+@router.get("/papers/{kind}/{slug}/feed.atom")
+def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep) -> Response:
+    try:
+        period = parse_period(PeriodKind(kind), slug)
+    except ValueError as exc:  # an unknown kind, or an InvalidPeriod
+        status = 400 if isinstance(exc, InvalidPeriod) else 404
+        raise HTTPException(status, str(exc)) from exc
+    return _feed(session, settings, period, period.path, f"{period.path}/feed.atom")

@@ -1,0 +1,173 @@
+"""Listing queries: the papers of a day, week or month, and the neighbouring periods that have papers.
+
+Every listing (HTML page, Atom feed, JSON API) reads through here, so they agree on what a period contains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from dailypapers.accounts.models import User
+from dailypapers.papers.models import DailyEntry, Paper, PaperAuthor
+from dailypapers.papers.periods import Period, PeriodKind, containing
+
+MAX_QUERY_CHARS = 200
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+
+
+class Sort(StrEnum):
+    upvotes = "upvotes"
+    published_at = "publishedAt"  # newest on the feed first (the HF API's name)
+    trending = "trending"
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a listing shows for one paper (the Daily Papers card)."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    num_authors: int
+    published_at: dt.datetime | None
+    day: dt.date
+    upvotes: int
+    github_repo: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    cards: list[Card]
+    total: int
+
+
+def _filters(
+    start: dt.date | None, end: dt.date | None, q: str | None, submitter: str | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(DailyEntry.day >= start)
+    if end is not None:
+        conditions.append(DailyEntry.day <= end)
+    if q:
+        pattern = f"%{escape_like(q[:MAX_QUERY_CHARS])}%"
+        conditions.append(
+            or_(
+                Paper.title.ilike(pattern, escape="\\"),
+                Paper.abstract.ilike(pattern, escape="\\"),
+            )
+        )
+    if submitter:
+        conditions.append(DailyEntry.submitted_by.has(User.username == submitter))
+    return conditions
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _ordered(query: SelectT, sort: Sort) -> SelectT:
+    if sort is Sort.trending:
+        return query.order_by(Paper.trending_score.desc(), Paper.id.desc())
+    if sort is Sort.published_at:
+        return query.order_by(DailyEntry.submitted_at.desc(), Paper.id.desc())
+    return query.order_by(Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
+
+
+def entries(
+    session: Session,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    q: str | None = None,
+    submitter: str | None = None,
+    sort: Sort = Sort.upvotes,
+    offset: int = 0,
+    limit: int = 50,
+    with_authors: bool = False,
+) -> list[tuple[DailyEntry, Paper]]:
+    """Daily entries with their papers (and, when asked, their authors loaded) for the API and feeds."""
+    num_authors = _num_authors()
+    query = select(DailyEntry, Paper, num_authors).join(DailyEntry.paper).where(*_filters(start, end, q, submitter))
+    query = _ordered(query, sort).offset(offset).limit(limit)
+    if with_authors:
+        query = query.options(selectinload(Paper.authors))
+    return [(entry, paper) for entry, paper, _ in session.execute(query).tuples()]
+
+
+def _num_authors() -> ColumnElement[int]:
+    return (
+        select(func.count())
+        .select_from(PaperAuthor)
+        .where(PaperAuthor.paper_id == Paper.id)
+        .correlate(Paper)
+        .scalar_subquery()
+    )
+
+
+def listing(
+    session: Session,
+    period: Period,
+    *,
+    q: str | None = None,
+    sort: Sort = Sort.upvotes,
+    offset: int = 0,
+    limit: int = 50,
+) -> Listing:
+    """The cards of ``period`` (one page of them) and how many papers the period has in all."""
+    conditions = _filters(period.start, period.end, q, None)
+    query = (
+        select(
+            Paper.arxiv_id,
+            Paper.title,
+            Paper.abstract,
+            _num_authors(),
+            Paper.published_at,
+            DailyEntry.day,
+            Paper.upvotes,
+            Paper.github_repo,
+        )
+        .select_from(DailyEntry)
+        .join(DailyEntry.paper)
+        .where(*conditions)
+    )
+    query = _ordered(query, sort).offset(offset).limit(limit)
+    cards = [Card(*row) for row in session.execute(query).tuples()]
+    if offset == 0 and len(cards) < limit:
+        total = len(cards)
+    else:
+        total = (
+            session.scalar(select(func.count()).select_from(DailyEntry).join(DailyEntry.paper).where(*conditions)) or 0
+        )
+    return Listing(cards, total)
+
+
+def latest_day(session: Session) -> dt.date | None:
+    return session.scalar(select(func.max(DailyEntry.day)))
+
+
+def neighbours(session: Session, period: Period) -> tuple[Period | None, Period | None]:
+    """The nearest earlier and later periods of the same kind that have papers (skipping empty weekends)."""
+    before = session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.day < period.start))
+    after = session.scalar(select(func.min(DailyEntry.day)).where(DailyEntry.day > period.end))
+    return (
+        containing(period.kind, before) if before else None,
+        containing(period.kind, after) if after else None,
+    )
+
+
+def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
+    return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id).options(selectinload(Paper.authors)))
+
+
+def entry_for(session: Session, paper: Paper) -> DailyEntry | None:
+    return session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
+
+
+__all__ = ["Card", "Listing", "PeriodKind", "Sort", "entries", "latest_day", "listing", "neighbours"]

@@ -1,0 +1,100 @@
+"""Papers, their ordered authors, and the days they spend on the feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dailypapers.accounts.models import User
+from dailypapers.db import Base, UTCDateTime, utcnow
+
+
+class Paper(Base):
+    """One arXiv paper, keyed by its arXiv id without version; metadata follows the latest version."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(Text)
+    # arXiv's own representation: space-separated, primary category first.
+    categories: Mapped[str] = mapped_column(Text, default="")
+    primary_category: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # first version (v1) submitted
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # latest version submitted
+    github_repo: Mapped[str | None] = mapped_column(Text)
+    github_stars: Mapped[int | None] = mapped_column(Integer)
+    project_page: Mapped[str | None] = mapped_column(Text)
+    ai_summary: Mapped[str | None] = mapped_column(Text)
+    ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    upvotes: Mapped[int] = mapped_column(Integer, default=0)
+    # ranking.hotness.trending_score(...), kept current by whoever changes its inputs; indexed for sorting.
+    trending_score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    authors: Mapped[list[PaperAuthor]] = relationship(
+        back_populates="paper",
+        order_by="PaperAuthor.position",
+        cascade="all, delete-orphan",
+        # Listings only need the count; pages that show names load them explicitly (selectinload).
+        lazy="select",
+    )
+    entry: Mapped[DailyEntry | None] = relationship(back_populates="paper", uselist=False)
+
+    @property
+    def category_list(self) -> list[str]:
+        return self.categories.split()
+
+    @property
+    def author_names(self) -> list[str]:
+        return [pa.author.name for pa in self.authors]
+
+    def __repr__(self) -> str:
+        return f"<Paper {self.arxiv_id}>"
+
+
+class Author(Base):
+    """An author name as printed on papers. Names are arXiv's identity for authors; claims link users later."""
+
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(1000), unique=True)
+
+
+class PaperAuthor(Base):
+    __tablename__ = "paper_authors"
+
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="RESTRICT"), index=True)
+
+    paper: Mapped[Paper] = relationship(back_populates="authors")
+    author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
+
+
+class DailyEntry(Base):
+    """The day a paper is on the daily feed, and who put it there. A paper is on the feed once."""
+
+    __tablename__ = "daily_entries"
+    __table_args__ = (Index("ix_daily_entries_submitter_day", "submitted_by_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), unique=True)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Opaque extra data from the source we do not model yet (thumbnail, organisation), kept for the API.
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    paper: Mapped[Paper] = relationship(back_populates="entry", lazy="joined", innerjoin=True)
+    submitted_by: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,74 @@
+"""Source-neutral records that every source maps to, and the text clean-up they share.
+
+A field left as ``None`` means "this source does not know", so an upsert keeps what another source stored
+(the Hugging Face feed has no categories; the arXiv snapshot has no GitHub links).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_WS = re.compile(r"\s+")
+# arXiv abstracts are hard-wrapped; a line that starts with whitespace begins a new paragraph.
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=[ \t])")
+
+
+@dataclass(frozen=True, slots=True)
+class PaperRecord:
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    version: int | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    categories: tuple[str, ...] | None = None
+    published_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] | None = None
+    upvotes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitterRecord:
+    username: str
+    fullname: str = ""
+    avatar_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DailyEntryRecord:
+    arxiv_id: str
+    day: dt.date
+    submitted_at: dt.datetime
+    submitter: SubmitterRecord | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def clean_line(text: str) -> str:
+    """Collapse all whitespace (arXiv wraps titles at ~80 columns) into single spaces."""
+    return _WS.sub(" ", text).strip()
+
+
+def clean_abstract(text: str) -> str:
+    """Unwrap an abstract's hard line breaks while keeping its paragraphs (separated by a blank line)."""
+    paragraphs = (clean_line(p) for p in _PARAGRAPH_BREAK.split(text.strip()))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def parse_timestamp(value: Any) -> dt.datetime:
+    """Parse an ISO-8601 timestamp (``2024-05-31T17:50:01.000Z``) into an aware UTC datetime."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected an ISO-8601 timestamp, got {value!r}")
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)

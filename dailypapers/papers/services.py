@@ -1,0 +1,281 @@
+"""Storing papers and daily entries: idempotent batch upserts shared by every importer and source.
+
+Each call works inside the caller's transaction (one file or one batch), so a failure leaves nothing partial.
+Re-applying the same records changes nothing; changed values update; a field a source does not know (None)
+never erases what another source stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, object_session, selectinload
+
+from dailypapers.accounts.models import User
+from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
+from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
+from dailypapers.ranking.hotness import trending_score
+
+# Keeps each IN (...) list well under SQLite's and PostgreSQL's bound-parameter limits.
+IN_CHUNK = 500
+MAX_AUTHOR_NAME_CHARS = 1000
+
+# Record fields copied onto Paper as they are (authors, categories and keywords need conversion).
+_SCALAR_FIELDS = (
+    "title",
+    "abstract",
+    "version",
+    "comment",
+    "journal_ref",
+    "doi",
+    "published_at",
+    "updated_at",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "ai_summary",
+    "upvotes",
+)
+
+
+class Outcome(StrEnum):
+    new = "new"
+    updated = "updated"
+    unchanged = "unchanged"
+
+
+@dataclass
+class ImportSummary:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, outcomes: Iterable[Outcome]) -> None:
+        for outcome in outcomes:
+            setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+    def fail(self, message: str, records: int = 1) -> None:
+        self.failed += records
+        self.errors.append(message)
+
+    def __str__(self) -> str:
+        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
+
+
+def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> None:
+    """INSERT the rows, skipping any whose unique ``key`` exists (a concurrent importer may have won)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for chunk in _chunks(rows):
+        session.execute(insert(table).values(list(chunk)).on_conflict_do_nothing(index_elements=[key]))
+
+
+def resolve_authors(session: Session, names: Iterable[str]) -> dict[str, int]:
+    """Author ids for ``names``, creating the missing authors."""
+    wanted = sorted(set(names))
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).tuples().all())
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        _insert_ignore(session, Author.__table__, [{"name": name} for name in missing], "name")  # type: ignore[arg-type]
+        for chunk in _chunks(missing):
+            found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).tuples().all())
+    return found
+
+
+def resolve_users(session: Session, submitters: Iterable[SubmitterRecord]) -> dict[str, User]:
+    """Users for imported submitters (accounts without a login), created when missing."""
+    by_name = {s.username: s for s in submitters}
+    users: dict[str, User] = {}
+    for chunk in _chunks(sorted(by_name)):
+        users.update((u.username, u) for u in session.scalars(select(User).where(User.username.in_(chunk))))
+    missing = [s for name, s in by_name.items() if name not in users]
+    if missing:
+        rows = [{"username": s.username, "fullname": s.fullname, "avatar_url": s.avatar_url} for s in missing]
+        _insert_ignore(session, User.__table__, rows, "username")  # type: ignore[arg-type]
+        for chunk in _chunks([s.username for s in missing]):
+            users.update((u.username, u) for u in session.scalars(select(User).where(User.username.in_(chunk))))
+    return users
+
+
+def load_papers(session: Session, arxiv_ids: Iterable[str], with_authors: bool = True) -> dict[str, Paper]:
+    ids = sorted(set(arxiv_ids))
+    papers: dict[str, Paper] = {}
+    query = select(Paper)
+    if with_authors:
+        query = query.options(selectinload(Paper.authors))
+    for chunk in _chunks(ids):
+        papers.update((p.arxiv_id, p) for p in session.scalars(query.where(Paper.arxiv_id.in_(chunk))))
+    return papers
+
+
+def _normalised_names(record: PaperRecord) -> list[str]:
+    return [name[:MAX_AUTHOR_NAME_CHARS] for name in record.authors]
+
+
+def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> bool:
+    """Copy the known fields of ``record`` onto ``paper``; True when anything changed."""
+    changed = False
+    for name in _SCALAR_FIELDS:
+        value = getattr(record, name)
+        if value is not None and getattr(paper, name) != value:
+            setattr(paper, name, value)
+            changed = True
+    if record.categories is not None:
+        categories = " ".join(record.categories)
+        primary = record.categories[0] if record.categories else None
+        if paper.categories != categories or paper.primary_category != primary:
+            paper.categories, paper.primary_category = categories, primary
+            changed = True
+    if record.ai_keywords is not None and paper.ai_keywords != list(record.ai_keywords):
+        paper.ai_keywords = list(record.ai_keywords)
+        changed = True
+    names = _normalised_names(record)
+    if names and [pa.author_id for pa in paper.authors] != [author_ids[n] for n in names]:
+        if paper.authors:
+            paper.authors.clear()
+            # Flush the deletes first: the new rows reuse the (paper_id, position) primary keys.
+            session = object_session(paper)
+            if session is not None:
+                session.flush()
+        paper.authors.extend(PaperAuthor(position=i, author_id=author_ids[name]) for i, name in enumerate(names))
+        changed = True
+    return changed
+
+
+def _is_older_version(paper: Paper, record: PaperRecord) -> bool:
+    return record.version is not None and paper.version is not None and record.version < paper.version
+
+
+def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str, Outcome]:
+    """Insert or update ``records`` (later duplicates win); returns each arXiv id's outcome."""
+    latest = {record.arxiv_id: record for record in records}
+    papers = load_papers(session, latest)
+    author_ids = resolve_authors(session, (n for r in latest.values() for n in _normalised_names(r)))
+    outcomes: dict[str, Outcome] = {}
+    for arxiv_id, record in latest.items():
+        paper = papers.get(arxiv_id)
+        if paper is None:
+            paper = Paper(arxiv_id=arxiv_id, title=record.title, abstract=record.abstract, upvotes=0)
+            session.add(paper)
+            _apply(paper, record, author_ids)
+            papers[arxiv_id] = paper
+            outcomes[arxiv_id] = Outcome.new
+        elif _is_older_version(paper, record):
+            outcomes[arxiv_id] = Outcome.unchanged  # never let an old version overwrite a newer one
+        else:
+            outcomes[arxiv_id] = Outcome.updated if _apply(paper, record, author_ids) else Outcome.unchanged
+    session.flush()
+    _refresh_trending(session, papers.values())
+    return outcomes
+
+
+def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) -> dict[str, Outcome]:
+    """Put papers (which must exist) on the feed. A paper is on the feed once: when a source lists it again
+    on a later day (Hugging Face re-features resubmitted papers), the latest listing wins."""
+    latest: dict[str, DailyEntryRecord] = {}
+    for record in records:
+        current = latest.get(record.arxiv_id)
+        if current is None or (record.day, record.submitted_at) > (current.day, current.submitted_at):
+            latest[record.arxiv_id] = record
+    papers = load_papers(session, latest, with_authors=False)
+    missing = sorted(set(latest) - set(papers))
+    if missing:
+        raise ValueError(f"daily entries for unknown papers: {', '.join(missing[:5])}")
+    users = resolve_users(session, (r.submitter for r in latest.values() if r.submitter))
+    entries = {
+        e.paper_id: e
+        for chunk in _chunks([p.id for p in papers.values()])
+        for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(chunk)))
+    }
+    outcomes: dict[str, Outcome] = {}
+    for arxiv_id, record in latest.items():
+        paper = papers[arxiv_id]
+        submitter_id = users[record.submitter.username].id if record.submitter else None
+        entry = entries.get(paper.id)
+        if entry is None:
+            session.add(
+                DailyEntry(
+                    paper_id=paper.id,
+                    day=record.day,
+                    submitted_at=record.submitted_at,
+                    submitted_by_id=submitter_id,
+                    extra=record.extra or None,
+                )
+            )
+            outcomes[arxiv_id] = Outcome.new
+            continue
+        if (record.day, record.submitted_at) < (entry.day, entry.submitted_at):
+            outcomes[arxiv_id] = Outcome.unchanged  # an older listing than the one we have
+            continue
+        new_values = {
+            "day": record.day,
+            "submitted_at": record.submitted_at,
+            "submitted_by_id": submitter_id,
+            "extra": record.extra or None,
+        }
+        changed = {k: v for k, v in new_values.items() if getattr(entry, k) != v}
+        for key, value in changed.items():
+            setattr(entry, key, value)
+        outcomes[arxiv_id] = Outcome.updated if changed else Outcome.unchanged
+    session.flush()
+    _refresh_trending(session, papers.values())
+    return outcomes
+
+
+def current_entry_days(session: Session, arxiv_ids: Iterable[str]) -> dict[str, dt.date]:
+    """The feed day of each paper in ``arxiv_ids`` that is on the feed."""
+    ids = sorted(set(arxiv_ids))
+    days: dict[str, dt.date] = {}
+    for chunk in _chunks(ids):
+        query = select(Paper.arxiv_id, DailyEntry.day).join(DailyEntry.paper).where(Paper.arxiv_id.in_(chunk))
+        days.update(session.execute(query).tuples().all())
+    return days
+
+
+def _refresh_trending(session: Session, papers: Iterable[Paper]) -> None:
+    """Recompute the stored trending score of ``papers`` (in the caller's transaction)."""
+    papers = list(papers)
+    entered: dict[int, dt.datetime] = {}
+    for chunk in _chunks([p.id for p in papers]):
+        entered.update(
+            session.execute(select(DailyEntry.paper_id, DailyEntry.submitted_at).where(DailyEntry.paper_id.in_(chunk)))
+            .tuples()
+            .all()
+        )
+    for paper in papers:
+        at = entered.get(paper.id) or paper.published_at or paper.created_at
+        if at is None:
+            continue
+        score = trending_score(paper.upvotes, at)
+        if paper.trending_score != score:
+            paper.trending_score = score
+
+
+def merge_outcomes(*parts: dict[str, Outcome]) -> list[Outcome]:
+    """One outcome per paper: new if any part is new, else updated if any part updated."""
+    merged: dict[str, Outcome] = {}
+    rank = {Outcome.unchanged: 0, Outcome.updated: 1, Outcome.new: 2}
+    for part in parts:
+        for arxiv_id, outcome in part.items():
+            if rank[outcome] > rank[merged.get(arxiv_id, Outcome.unchanged)]:
+                merged[arxiv_id] = outcome
+            else:
+                merged.setdefault(arxiv_id, outcome)
+    return list(merged.values())

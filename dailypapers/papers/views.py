@@ -1,0 +1,144 @@
+"""HTML pages for listings and papers. Each context builder is a plain function (tested with plain asserts);
+each handler parses, calls one builder and renders."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.deps import SessionDep, SettingsDep
+from dailypapers.papers import feeds
+from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
+from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+QueryParam = Annotated[str | None, Query(max_length=feeds.MAX_QUERY_CHARS, description="Filter by title/abstract")]
+PageParam = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def listing_context(
+    session: Session, settings: Settings, period: Period, q: str | None = None, page: int = 1
+) -> dict[str, Any]:
+    """Everything a listing page shows: one page of cards, the period and its neighbours, the views."""
+    q = (q or "").strip() or None
+    # A day is short enough to show whole (at most ~50 papers); weeks and months are paged.
+    per_page = 200 if period.kind is PeriodKind.date else settings.page_size
+    result = feeds.listing(session, period, q=q, offset=(page - 1) * per_page, limit=per_page)
+    previous, following = feeds.neighbours(session, period)
+    return {
+        "period": period,
+        "cards": result.cards,
+        "total": result.total,
+        "q": q,
+        "page": page,
+        "pages": max(1, math.ceil(result.total / per_page)),
+        "previous": previous,
+        "next": following,
+        "views": {kind.value: containing(kind, period.start) for kind in PeriodKind},
+        "feed_path": f"{period.path}/feed.atom",
+    }
+
+
+def paper_context(session: Session, arxiv_id: str) -> dict[str, Any] | None:
+    paper = feeds.paper_by_arxiv_id(session, arxiv_id)
+    if paper is None:
+        return None
+    entry = feeds.entry_for(session, paper)
+    return {
+        "paper": paper,
+        "authors": paper.author_names,
+        "entry": entry,
+        "submitter": entry.submitted_by if entry else None,
+        "day_period": day_period(entry.day) if entry else None,
+        "links": paper_links(paper.arxiv_id, paper.github_repo, paper.project_page),
+    }
+
+
+def paper_links(arxiv_id: str, github_repo: str | None, project_page: str | None) -> list[tuple[str, str]]:
+    links = [
+        ("arXiv page", f"https://arxiv.org/abs/{arxiv_id}"),
+        ("PDF", f"https://arxiv.org/pdf/{arxiv_id}"),
+    ]
+    if github_repo:
+        links.append(("Code", github_repo))
+    if project_page:
+        links.append(("Project page", project_page))
+    return links
+
+
+def _period_or_400(kind: PeriodKind, text: str) -> Period:
+    try:
+        return parse_period(kind, text)
+    except InvalidPeriod as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/")
+@router.get("/papers")
+def home(request: Request, session: SessionDep, settings: SettingsDep, q: QueryParam = None) -> Response:
+    day = feeds.latest_day(session)
+    if day is None:
+        return render(request, "empty.html", {})  # type: ignore[no-any-return]
+    context = listing_context(session, settings, day_period(day), q)
+    context.update(is_home=True, feed_path="/feed.atom")
+    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+
+
+@router.get("/papers/date/{day}")
+def day_page(
+    request: Request,
+    day: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: QueryParam = None,
+    page: PageParam = 1,
+) -> Response:
+    period = _period_or_400(PeriodKind.date, day)
+    return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
+
+
+@router.get("/papers/week/{week}")
+def week_page(
+    request: Request,
+    week: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: QueryParam = None,
+    page: PageParam = 1,
+) -> Response:
+    period = _period_or_400(PeriodKind.week, week)
+    return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
+
+
+@router.get("/papers/month/{month}")
+def month_page(
+    request: Request,
+    month: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    q: QueryParam = None,
+    page: PageParam = 1,
+) -> Response:
+    period = _period_or_400(PeriodKind.month, month)
+    return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
+
+
+@router.get("/papers/{arxiv_id:path}")
+def paper_page(request: Request, arxiv_id: str, session: SessionDep) -> Response:
+    try:
+        parsed = parse_arxiv_id(arxiv_id)
+    except InvalidArxivId as exc:
+        raise HTTPException(404, f"No paper here: {exc}.") from exc
+    if str(parsed.id) != arxiv_id:
+        return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
+    context = paper_context(session, parsed.id)
+    if context is None:
+        raise HTTPException(404, f"We have no paper {parsed.id} yet.")
+    return render(request, "paper.html", context)  # type: ignore[no-any-return]

@@ -1,0 +1,32 @@
+// Progressive enhancement only: pages are complete without this file.
+(function () {
+  function renderMath() {
+    if (typeof window.renderMathInElement !== "function") return;
+    document.querySelectorAll(".math").forEach(function (el) {
+      window.renderMathInElement(el, {
+        delimiters: [
+          { left: "$$", right: "$$", display: true },
+          { left: "\\[", right: "\\]", display: true },
+          { left: "$", right: "$", display: false },
+          { left: "\\(", right: "\\)", display: false }
+        ],
+        throwOnError: false,
+        ignoredTags: ["script", "noscript", "style", "textarea", "pre", "code", "option"]
+      });
+    });
+  }
+  function themeToggle() {
+    var button = document.querySelector(".theme-toggle");
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var root = document.documentElement;
+      var current = root.getAttribute("data-theme") ||
+        (window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+      var next = current === "dark" ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { localStorage.setItem("dailypapers-theme", next); } catch (e) { /* ignore */ }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { renderMath(); themeToggle(); });
+})();

@@ -1,0 +1,57 @@
+"""Jinja2 environment: autoescaping everywhere, and the few filters the templates share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.templating import Jinja2Templates
+
+from dailypapers import __version__
+from dailypapers.config import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+
+def card_date(value: dt.date | dt.datetime | None, today: dt.date | None = None) -> str:
+    """'Mar 28' within the current year, 'Feb 15, 2024' otherwise (the Daily Papers card style)."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    today = today or dt.datetime.now(dt.UTC).date()
+    text = f"{day:%b} {day.day}"
+    return text if day.year == today.year else f"{text}, {day.year}"
+
+
+def long_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters.update(card_date=card_date, long_date=long_date)
+    env.globals.update(plural=plural, settings=settings, version=__version__)
+    return Jinja2Templates(env=env)
+
+
+def render(request: Any, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

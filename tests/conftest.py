@@ -1,0 +1,150 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and (when reachable) PostgreSQL.
+
+Every test that uses ``db`` runs once per backend. PostgreSQL tests skip when no server answers, unless
+``DAILYPAPERS_REQUIRE_POSTGRES=1`` (CI), which turns an unreachable server into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from dailypapers.app import create_app
+from dailypapers.config import Settings
+from dailypapers.db import Base, Database
+from dailypapers.migrations import upgrade
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HF_DAYS = FIXTURES / "hf_days"
+REQUIRE_POSTGRES = os.environ.get("DAILYPAPERS_REQUIRE_POSTGRES") == "1"
+# Trust auth on the local server; tests create and drop their own database on it.
+POSTGRES_ADMIN_DSN = os.environ.get("DAILYPAPERS_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        backends = ["sqlite"] if sqlite_only else ["sqlite", "postgresql"]
+        metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: run on SQLite only (browser tests, SQLite specifics)")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    upgrade(Settings(data_dir=directory, database_url=None))
+    return directory / "dailypapers.sqlite3"
+
+
+def _postgres_admin() -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL is not reachable ({POSTGRES_ADMIN_DSN}): {exc}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{message}; DAILYPAPERS_REQUIRE_POSTGRES=1 makes this a failure")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated database of our own on the local PostgreSQL, dropped at the end of the session."""
+    name = f"dailypapers_test_{uuid.uuid4().hex[:12]}"
+    with _postgres_admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    params = dict(item.split("=", 1) for item in POSTGRES_ADMIN_DSN.split())
+    url = f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:{params.get('port', '5432')}/{name}"
+    upgrade(Settings(database_url=url))
+    yield url
+    with _postgres_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "dailypapers.sqlite3")
+        return Settings(data_dir=tmp_path, database_url=None, base_url="http://testserver")
+    url: str = request.getfixturevalue("postgres_url")
+    return Settings(data_dir=tmp_path, database_url=url, base_url="http://testserver")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database.from_settings(settings)
+    if not settings.is_sqlite:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with database.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def env_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the environment at the test database, for code that reads Settings() itself (the CLI)."""
+    monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("DAILYPAPERS_DATABASE_URL", raising=False)
+    return settings
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> FastAPI:
+    return create_app(settings, db)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a loopback port, in a thread; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
