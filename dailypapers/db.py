@@ -107,12 +107,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; it is rolled back at the end, so it can never write by accident."""
+        """A session for reading. Closing it ends its transaction without committing, so nothing written
+        through it persists; loaded objects stay readable (detached) after the block."""
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -31,7 +31,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HF_DAYS = FIXTURES / "hf_days"
 REQUIRE_POSTGRES = os.environ.get("DAILYPAPERS_REQUIRE_POSTGRES") == "1"
 # Trust auth on the local server; tests create and drop their own database on it.
-POSTGRES_ADMIN_DSN = os.environ.get("DAILYPAPERS_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "DAILYPAPERS_TEST_POSTGRES_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -105,8 +107,8 @@ def db(settings: Settings) -> Iterator[Database]:
 
 
 @pytest.fixture
-def env_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point the environment at the test database, for code that reads Settings() itself (the CLI)."""
+def env_settings(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Point the environment at the (fresh) test database, for code that reads Settings() itself (the CLI)."""
     monkeypatch.setenv("DAILYPAPERS_DATA_DIR", str(settings.data_dir))
     if settings.database_url:
         monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", settings.database_url)

@@ -17,8 +17,9 @@ from dailypapers.papers.services import ImportSummary
 from dailypapers.sources import arxiv_kaggle, huggingface
 
 app = typer.Typer(help="Import papers from files.", no_args_is_help=True)
-err = Console(stderr=True)
-out = Console()
+# soft_wrap: each message stays on one line whatever the terminal width (operators grep these).
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "hf_days"
 # Lines per transaction for the arXiv snapshot: large enough to amortise the commit, small enough that a
@@ -56,7 +57,7 @@ def import_day_files(db: Database, paths: list[Path]) -> ImportSummary:
                 summary.count(import_daily_items(db, items))
             except huggingface.MalformedDayFile as exc:
                 summary.fail(f"{path}: {exc}", records=0)
-                progress.console.print(f"[yellow]skipped[/] {path}: {exc}")
+                progress.console.print(f"skipped {path}: {exc}", markup=False, highlight=False, soft_wrap=True)
             progress.advance(task)
     return summary
 
@@ -100,7 +101,9 @@ def jsonl(
             for line, result in arxiv_kaggle.iter_records(path):
                 if isinstance(result, arxiv_kaggle.MalformedRecord):
                     summary.fail(f"{path}:{line}: {result}")
-                    progress.console.print(f"[yellow]skipped[/] {path}:{line}: {result}")
+                    progress.console.print(
+                        f"skipped {path}:{line}: {result}", markup=False, highlight=False, soft_wrap=True
+                    )
                     continue
                 batch.append((f"{path}:{line}", result))
                 if len(batch) >= JSONL_BATCH:

@@ -39,8 +39,9 @@ def build_feed(
         url = f"{base}/papers/{paper.arxiv_id}"
         item.id(url)
         item.title(paper.title)
-        item.link(href=url, rel="alternate", type="text/html")
-        item.link(href=f"https://arxiv.org/abs/{paper.arxiv_id}", rel="related", type="text/html")
+        # One link only: feedgen 1.0.0 drops rel/type on entry links, so a second (rel="related") link would
+        # become a second alternate, which RFC 4287 forbids. The arXiv page is one click from ours.
+        item.link(href=url, rel="alternate")
         names = [pa.author.name for pa in paper.authors]
         for name in names[:MAX_AUTHORS_LISTED]:
             item.author({"name": name})

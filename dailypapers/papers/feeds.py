@@ -98,7 +98,7 @@ def entries(
     query = _ordered(query, sort).offset(offset).limit(limit)
     if with_authors:
         query = query.options(selectinload(Paper.authors))
-    return [(entry, paper) for entry, paper, _ in session.execute(query).tuples()]
+    return [(entry, paper) for entry, paper, _ in session.execute(query)]
 
 
 def _num_authors() -> ColumnElement[int]:
@@ -138,7 +138,7 @@ def listing(
         .where(*conditions)
     )
     query = _ordered(query, sort).offset(offset).limit(limit)
-    cards = [Card(*row) for row in session.execute(query).tuples()]
+    cards = [Card(*row) for row in session.execute(query)]
     if offset == 0 and len(cards) < limit:
         total = len(cards)
     else:

@@ -90,12 +90,12 @@ def resolve_authors(session: Session, names: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(names))
     found: dict[str, int] = {}
     for chunk in _chunks(wanted):
-        found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).tuples().all())
+        found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).all())
     missing = [name for name in wanted if name not in found]
     if missing:
         _insert_ignore(session, Author.__table__, [{"name": name} for name in missing], "name")  # type: ignore[arg-type]
         for chunk in _chunks(missing):
-            found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).tuples().all())
+            found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).all())
     return found
 
 
@@ -245,7 +245,7 @@ def current_entry_days(session: Session, arxiv_ids: Iterable[str]) -> dict[str, 
     days: dict[str, dt.date] = {}
     for chunk in _chunks(ids):
         query = select(Paper.arxiv_id, DailyEntry.day).join(DailyEntry.paper).where(Paper.arxiv_id.in_(chunk))
-        days.update(session.execute(query).tuples().all())
+        days.update(session.execute(query).all())
     return days
 
 
@@ -255,9 +255,9 @@ def _refresh_trending(session: Session, papers: Iterable[Paper]) -> None:
     entered: dict[int, dt.datetime] = {}
     for chunk in _chunks([p.id for p in papers]):
         entered.update(
-            session.execute(select(DailyEntry.paper_id, DailyEntry.submitted_at).where(DailyEntry.paper_id.in_(chunk)))
-            .tuples()
-            .all()
+            session.execute(
+                select(DailyEntry.paper_id, DailyEntry.submitted_at).where(DailyEntry.paper_id.in_(chunk))
+            ).all()
         )
     for paper in papers:
         at = entered.get(paper.id) or paper.published_at or paper.created_at
