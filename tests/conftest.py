@@ -78,7 +78,8 @@ def postgres_url() -> Iterator[str]:
     with _postgres_admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     params = dict(item.split("=", 1) for item in POSTGRES_ADMIN_DSN.split())
-    url = f"postgresql://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:{params.get('port', '5432')}/{name}"
+    user, host, port = params.get("user", "postgres"), params.get("host", "127.0.0.1"), params.get("port", "5432")
+    url = f"postgresql://{user}@{host}:{port}/{name}"
     upgrade(Settings(database_url=url))
     yield url
     with _postgres_admin() as admin:

@@ -28,6 +28,7 @@ def submitter_out(user: User | None) -> SubmitterOut | None:
     return SubmitterOut(
         id=str(user.id),
         name=user.username,
+        user=user.username,
         fullname=user.fullname or user.username,
         avatar_url=user.avatar_url,
     )

@@ -25,6 +25,7 @@ class AuthorOut(ApiModel):
 class SubmitterOut(ApiModel):
     id: str = Field(alias="_id")
     name: str = Field(description="Username of the submitter.")
+    user: str = Field(description="Username again (huggingface.co sends both `name` and `user`).")
     fullname: str
     avatar_url: str | None = Field(default=None, alias="avatarUrl")
     type: str = "user"

@@ -25,7 +25,7 @@ def loaded(db: Database) -> Database:
 )
 def test_feeds_are_valid_and_linked(loaded: Database, client: TestClient, page: str, feed: str, entries: int) -> None:
     html = client.get(page).text
-    assert f'type="application/atom+xml"' in html and f'href="{feed}"' in html
+    assert 'type="application/atom+xml"' in html and f'href="{feed}"' in html
     response = client.get(feed)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/atom+xml")

@@ -39,4 +39,4 @@ def test_newer_beats_older_at_equal_votes_and_more_votes_beat_fewer() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        trending_score(1, dt.datetime(2025, 1, 1))  # noqa: DTZ001
+        trending_score(1, dt.datetime(2025, 1, 1))
