@@ -15,6 +15,7 @@ from dailypapers.db import Database
 from dailypapers.feeds import views as feed_views
 from dailypapers.papers import views as paper_views
 from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.templating import STATIC_DIR, make_templates
 
 
@@ -47,4 +48,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(feed_views.router)
     app.include_router(paper_views.router)
     install_error_handlers(app)
+    app.state.page_cache = PageStore(settings.page_cache_seconds)
+    app.add_middleware(PageCacheMiddleware, store=app.state.page_cache)
     return app

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a SQLite connection waits for the write lock before failing, in milliseconds.",
     )
+    page_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a process keeps anonymous public pages (listings, paper pages, feeds, the daily "
+        "API) in memory, in seconds. 0 turns the cache off. Logged-in requests always bypass it.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Papers per page on week and month listings.")
 
     @field_validator("base_url")

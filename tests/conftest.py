@@ -91,9 +91,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     if backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         shutil.copy(template, tmp_path / "dailypapers.sqlite3")
-        return Settings(data_dir=tmp_path, database_url=None, base_url="http://testserver")
+        return Settings(data_dir=tmp_path, database_url=None, base_url="http://testserver", page_cache_seconds=0)
     url: str = request.getfixturevalue("postgres_url")
-    return Settings(data_dir=tmp_path, database_url=url, base_url="http://testserver")
+    return Settings(data_dir=tmp_path, database_url=url, base_url="http://testserver", page_cache_seconds=0)
 
 
 @pytest.fixture

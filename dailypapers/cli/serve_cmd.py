@@ -13,6 +13,9 @@ from dailypapers.migrations import is_up_to_date, upgrade
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    access_log: bool = typer.Option(
+        True, help="Log every request (turn off for benchmarks or behind a proxy that logs)."
+    ),
     migrate: bool = typer.Option(
         True, help="Apply pending migrations first (SQLite only; run `db upgrade` for PostgreSQL)."
     ),
@@ -26,4 +29,4 @@ def serve(
             typer.echo("error: the database schema is not up to date; run `dailypapers db upgrade`", err=True)
             raise typer.Exit(1)
     typer.echo(f"serving {settings.site_name} on http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True, access_log=access_log)

@@ -154,8 +154,9 @@ def latest_day(session: Session) -> dt.date | None:
 
 def neighbours(session: Session, period: Period) -> tuple[Period | None, Period | None]:
     """The nearest earlier and later periods of the same kind that have papers (skipping empty weekends)."""
-    before = session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.day < period.start))
-    after = session.scalar(select(func.min(DailyEntry.day)).where(DailyEntry.day > period.end))
+    before_q = select(func.max(DailyEntry.day)).where(DailyEntry.day < period.start).scalar_subquery()
+    after_q = select(func.min(DailyEntry.day)).where(DailyEntry.day > period.end).scalar_subquery()
+    before, after = session.execute(select(before_q, after_q)).one()
     return (
         containing(period.kind, before) if before else None,
         containing(period.kind, after) if after else None,
