@@ -78,6 +78,45 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _run_server(label: str, env: dict[str, str], args: argparse.Namespace) -> None:
+    port = _free_port()
+    server = subprocess.Popen(
+        [*PYTHON, "serve", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        papers = httpx.get(base + "/api/daily_papers", params={"limit": 1, "sort": "trending"}).json()
+        pages = {
+            "home (/)": base + "/",
+            "paper page": f"{base}/papers/{papers[0]['paper']['id']}",
+            "week page": base + "/papers/week/2025-W44",
+            "API day": base + "/api/daily_papers?date=2025-10-29",
+        }
+        print(f"\n{label}")
+        print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} | {'unloaded p50':>12} {'p99':>7}")
+        for name, url in pages.items():
+            loaded = _wrk(url, args.duration, args.connections)
+            quiet = _sequential(url, args.sequential)
+            print(
+                f"{name:<12} {loaded['rps']:>8.0f} {loaded.get('p50', 0):>8.2f} {loaded.get('p90', 0):>8.2f} "
+                f"{loaded.get('p99', 0):>8.2f} | {quiet['p50']:>12.2f} {quiet['p99']:>7.2f}"
+                + (f"  ({loaded['non2xx']:.0f} non-2xx!)" if loaded["non2xx"] else "")
+            )
+        print(f"server RSS after the runs: {_rss_mb(server.pid):.0f} MB")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="hf_daily_papers folder")
@@ -104,59 +143,25 @@ def main() -> int:
     subprocess.run([*PYTHON, "import", "hf", str(args.data / "repaired")], env=env, check=True, capture_output=True)
     import_seconds = time.perf_counter() - start
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [*PYTHON, "serve", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    count = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("
+            "'select count(*) from papers').fetchone()[0])",
+            str(work / "dailypapers.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    print(f"corpus: {count} papers imported in {import_seconds:.1f} s")
+    print(f"machine: {os.cpu_count()} cores; server: dailypapers serve, 1 process, SQLite WAL, access log off")
+    print(f"load: wrk -t1 -c{args.connections} -d{args.duration}s; unloaded: {args.sequential} sequential requests")
     try:
-        for _ in range(150):
-            try:
-                httpx.get(base + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        papers = httpx.get(base + "/api/daily_papers", params={"limit": 100, "sort": "trending"}).json()
-        total = len(httpx.get(base + "/api/daily_papers", params={"month": "2025-10", "limit": 100}).json())
-        paper_url = f"{base}/papers/{papers[0]['paper']['id']}"
-        pages = {
-            "home (/)": base + "/",
-            "paper page": paper_url,
-            "week page": base + "/papers/week/2025-W44",
-            "API day": base + "/api/daily_papers?date=2025-10-29",
-        }
-        count = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("
-                "'select count(*) from papers').fetchone()[0])",
-                str(work / "dailypapers.sqlite3"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        print(f"corpus: {count} papers imported in {import_seconds:.1f} s (Oct 2025 sample month: {total}+ papers)")
-        print(f"machine: {os.cpu_count()} cores; server: dailypapers serve, 1 process, SQLite WAL, access log off")
-        print(f"load: wrk -t1 -c{args.connections} -d{args.duration}s; unloaded: {args.sequential} sequential requests")
-        print()
-        print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} | {'unloaded p50':>12} {'p99':>7}")
-        for name, url in pages.items():
-            loaded = _wrk(url, args.duration, args.connections)
-            quiet = _sequential(url, args.sequential)
-            print(
-                f"{name:<12} {loaded['rps']:>8.0f} {loaded.get('p50', 0):>8.2f} {loaded.get('p90', 0):>8.2f} "
-                f"{loaded.get('p99', 0):>8.2f} | {quiet['p50']:>12.2f} {quiet['p99']:>7.2f}"
-                + (f"  ({loaded['non2xx']:.0f} non-2xx!)" if loaded["non2xx"] else "")
-            )
-        print(f"\nserver RSS after the runs: {_rss_mb(server.pid):.0f} MB")
+        for label, cache_seconds in (("anonymous page cache on (default)", "10"), ("page cache off", "0")):
+            _run_server(label, {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": cache_seconds}, args)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
