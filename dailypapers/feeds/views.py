@@ -9,6 +9,7 @@ from dailypapers.deps import SessionDep, SettingsDep
 from dailypapers.feeds.atom import build_feed
 from dailypapers.papers import feeds
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, day_period, parse_period
+from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,11 +32,10 @@ def latest_feed(session: SessionDep, settings: SettingsDep) -> Response:
     return _feed(session, settings, day_period(day), "/", "/feed.atom")
 
 
-@router.get("/papers/{kind}/{slug}/feed.atom")
+@router.get("/papers/{kind:period}/{slug}/feed.atom")
 def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep) -> Response:
     try:
         period = parse_period(PeriodKind(kind), slug)
-    except ValueError as exc:  # an unknown kind, or an InvalidPeriod
-        status = 400 if isinstance(exc, InvalidPeriod) else 404
-        raise HTTPException(status, str(exc)) from exc
+    except InvalidPeriod as exc:
+        raise HTTPException(400, str(exc)) from exc
     return _feed(session, settings, period, period.path, f"{period.path}/feed.atom")

@@ -15,9 +15,11 @@ from dailypapers.deps import SessionDep, SettingsDep
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
 
 QueryParam = Annotated[str | None, Query(max_length=feeds.MAX_QUERY_CHARS, description="Filter by title/abstract")]
 PageParam = Annotated[int, Query(ge=1, le=10_000)]
@@ -91,42 +93,17 @@ def home(request: Request, session: SessionDep, settings: SettingsDep, q: QueryP
     return render(request, "listing.html", context)  # type: ignore[no-any-return]
 
 
-@router.get("/papers/date/{day}")
-def day_page(
+@router.get("/papers/{kind:period}/{slug}")
+def period_page(
     request: Request,
-    day: str,
+    kind: str,
+    slug: str,
     session: SessionDep,
     settings: SettingsDep,
     q: QueryParam = None,
     page: PageParam = 1,
 ) -> Response:
-    period = _period_or_400(PeriodKind.date, day)
-    return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
-
-
-@router.get("/papers/week/{week}")
-def week_page(
-    request: Request,
-    week: str,
-    session: SessionDep,
-    settings: SettingsDep,
-    q: QueryParam = None,
-    page: PageParam = 1,
-) -> Response:
-    period = _period_or_400(PeriodKind.week, week)
-    return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
-
-
-@router.get("/papers/month/{month}")
-def month_page(
-    request: Request,
-    month: str,
-    session: SessionDep,
-    settings: SettingsDep,
-    q: QueryParam = None,
-    page: PageParam = 1,
-) -> Response:
-    period = _period_or_400(PeriodKind.month, month)
+    period = _period_or_400(PeriodKind(kind), slug)
     return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
 
 
