@@ -13,21 +13,32 @@ from dailypapers.api import daily_papers as api_daily_papers
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.feeds import views as feed_views
+from dailypapers.jobs.registry import all_jobs
+from dailypapers.jobs.scheduler import Scheduler
 from dailypapers.papers import views as paper_views
 from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.templating import STATIC_DIR, make_templates
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the app for ``settings`` (read from the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, run_scheduler: bool = False
+) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when omitted). ``run_scheduler`` (set by
+    ``dailypapers serve``) runs background jobs in this process when ``DAILYPAPERS_SCHEDULER`` allows."""
     settings = settings or Settings()
     owns_database = database is None
     db = database or Database.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Embedded mode: background jobs run in this process unless workers run them.
+        scheduler = Scheduler(db, settings, all_jobs()) if run_scheduler and settings.scheduler else None
+        if scheduler is not None:
+            scheduler.start()
         yield
+        if scheduler is not None:
+            scheduler.stop()
         if owns_database:
             db.dispose()
 

@@ -70,6 +70,36 @@ class Settings(BaseSettings):
     )
     page_size: int = Field(default=50, ge=1, le=500, description="Papers per page on week and month listings.")
 
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query", description="arXiv API endpoint (Atom search and id lookup)."
+    )
+    arxiv_oai_url: str = Field(default="https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint.")
+    hf_url: str = Field(default="https://huggingface.co", description="Hugging Face base URL (daily papers API).")
+    arxiv_delay_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="Minimum seconds between two requests to arXiv (its politeness rule). 0 only for local mirrors.",
+    )
+    contact_email: str = Field(
+        default="",
+        description="Contact address sent in the User-Agent to arXiv and Hugging Face, as arXiv asks of harvesters.",
+    )
+    http_timeout_seconds: float = Field(default=60.0, gt=0, description="Timeout of one HTTP request to a source.")
+    http_max_response_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest response accepted from a source, in bytes (an OAI page of 1,000 records is ~2 MB).",
+    )
+    harvest_categories: str = Field(
+        default="cs.LG cs.CL cs.CV stat.ML",
+        description="arXiv categories the scheduled harvest keeps (space-separated). Empty turns the harvest off.",
+    )
+    scheduler: bool = Field(
+        default=True,
+        description="Run background jobs (the daily arXiv harvest) inside `dailypapers serve`. Turn off when "
+        "`dailypapers worker` processes run them.",
+    )
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -94,6 +124,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def category_list(self) -> list[str]:
+        return self.harvest_categories.split()
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,8 @@
 
 from dailypapers.accounts.models import User
 from dailypapers.db import Base
+from dailypapers.jobs.models import JobLease
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
+from dailypapers.sources.models import HarvestCheckpoint
 
-__all__ = ["Author", "Base", "DailyEntry", "Paper", "PaperAuthor", "User"]
+__all__ = ["Author", "Base", "DailyEntry", "HarvestCheckpoint", "JobLease", "Paper", "PaperAuthor", "User"]

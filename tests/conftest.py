@@ -26,6 +26,7 @@ from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.db import Base, Database
 from dailypapers.migrations import upgrade
+from tests.replay import ReplayServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HF_DAYS = FIXTURES / "hf_days"
@@ -116,6 +117,30 @@ def env_settings(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPat
     else:
         monkeypatch.delenv("DAILYPAPERS_DATABASE_URL", raising=False)
     return settings
+
+
+@pytest.fixture
+def replay() -> Iterator[ReplayServer]:
+    server = ReplayServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def source_settings(
+    settings: Settings, env_settings: Settings, replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings (and environment, for the CLI) pointing every source at the replay server, politeness off."""
+    urls = {
+        "arxiv_api_url": f"{replay.url}/api/query",
+        "arxiv_oai_url": f"{replay.url}/oai",
+        "hf_url": replay.url,
+        "arxiv_delay_seconds": 0.0,
+        "contact_email": "tests@example.org",
+    }
+    for name, value in urls.items():
+        monkeypatch.setenv(f"DAILYPAPERS_{name.upper()}", str(value))
+    return settings.model_copy(update=urls)
 
 
 @pytest.fixture

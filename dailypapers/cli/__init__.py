@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dailypapers.cli import config_cmd, db_cmd, import_cmd, serve_cmd
+from dailypapers.cli import config_cmd, db_cmd, import_cmd, ingest_cmd, serve_cmd, worker_cmd
 
 app = typer.Typer(
     name="dailypapers",
@@ -15,7 +15,9 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(import_cmd.app, name="import")
+app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(config_cmd.app, name="config")
+app.command("worker")(worker_cmd.worker)
 app.command("serve")(serve_cmd.serve)
 
 

@@ -27,8 +27,9 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "hf_days"
 JSONL_BATCH = 1000
 
 
-def _database() -> Database:
-    settings = Settings()
+def database(settings: Settings | None = None) -> Database:
+    """The database of ``settings``, refusing to work on an unmigrated schema."""
+    settings = settings or Settings()
     if not is_up_to_date(settings):
         err.print("[red]error:[/] the database schema is not up to date; run `dailypapers db upgrade` first")
         raise typer.Exit(1)
@@ -62,9 +63,10 @@ def import_day_files(db: Database, paths: list[Path]) -> ImportSummary:
     return summary
 
 
-def _finish(summary: ImportSummary, unit: str) -> None:
+def finish(summary: ImportSummary, unit: str, fail_on_errors: bool | None = None) -> None:
+    """Print the closing summary; exit 1 when anything failed."""
     out.print(f"{summary} ({unit})")
-    if summary.errors:
+    if summary.errors if fail_on_errors is None else fail_on_errors:
         raise typer.Exit(1)
 
 
@@ -77,14 +79,14 @@ def hf(
     if missing:
         err.print(f"[red]error:[/] no such file or directory: {', '.join(map(str, missing))}")
         raise typer.Exit(2)
-    db = _database()
+    db = database()
     try:
         summary = import_day_files(db, paths)
     finally:
         db.dispose()
     if summary.errors:
         err.print(f"{len(summary.errors)} file(s) could not be imported (listed above); the others were.")
-    _finish(summary, "papers")
+    finish(summary, "papers")
 
 
 @app.command("jsonl")
@@ -92,7 +94,7 @@ def jsonl(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Kaggle arXiv snapshot .jsonl[.gz]"),
 ) -> None:
     """Import arXiv metadata in the Kaggle arxiv-metadata-oai-snapshot JSON-lines format."""
-    db = _database()
+    db = database()
     summary = ImportSummary()
     batch: list[tuple[str, PaperRecord]] = []
     try:
@@ -115,13 +117,13 @@ def jsonl(
                 progress.advance(task, len(batch))
     finally:
         db.dispose()
-    _finish(summary, "papers")
+    finish(summary, "papers")
 
 
 @app.command("demo")
 def demo(force: bool = typer.Option(False, help="Import even when the database already has papers.")) -> None:
     """Load the bundled demo data (the latest ~90 days of Hugging Face Daily Papers) into an empty database."""
-    db = _database()
+    db = database()
     try:
         existing = count_papers(db)
         if existing and not force:
@@ -130,4 +132,4 @@ def demo(force: bool = typer.Option(False, help="Import even when the database a
         summary = import_day_files(db, [DEMO_DIR])
     finally:
         db.dispose()
-    _finish(summary, "demo papers")
+    finish(summary, "demo papers")

@@ -29,4 +29,11 @@ def serve(
             typer.echo("error: the database schema is not up to date; run `dailypapers db upgrade`", err=True)
             raise typer.Exit(1)
     typer.echo(f"serving {settings.site_name} on http://{host}:{port}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True, access_log=access_log)
+    uvicorn.run(
+        create_app(settings, run_scheduler=True),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        access_log=access_log,
+    )

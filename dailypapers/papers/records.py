@@ -11,9 +11,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from pylatexenc.latex2text import LatexNodes2Text
+
 _WS = re.compile(r"\s+")
 # arXiv abstracts are hard-wrapped; a line that starts with whitespace begins a new paragraph.
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=[ \t])")
+_AFFILIATION = re.compile(r"\([^()]*\)")
+_AUTHOR_SEPARATORS = re.compile(r",\s*|\s+and\s+")
+_latex = LatexNodes2Text(math_mode="verbatim")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +77,10 @@ def parse_timestamp(value: Any) -> dt.datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
+
+
+def split_author_string(raw: str) -> tuple[str, ...]:
+    """Names from arXiv's one-string author list (``A. B, C. D (Univ) and E. F``): LaTeX accents decoded,
+    parenthesised affiliations dropped."""
+    decoded = _latex.latex_to_text(_AFFILIATION.sub("", raw))
+    return tuple(name for part in _AUTHOR_SEPARATORS.split(decoded) if (name := clean_line(part)))

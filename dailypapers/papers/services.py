@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from dailypapers.accounts.models import User
+from dailypapers.db import utcnow
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
 from dailypapers.ranking.hotness import trending_score
@@ -81,8 +82,10 @@ def _insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], k
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for chunk in _chunks(rows):
-        session.execute(insert(table).values(list(chunk)).on_conflict_do_nothing(index_elements=[key]))
+    statement = insert(table).on_conflict_do_nothing(index_elements=[key])
+    connection = session.connection()
+    for chunk in _chunks(rows, 5000):
+        connection.execute(statement, list(chunk))  # executemany: one cached statement, batched VALUES
 
 
 def resolve_authors(session: Session, names: Iterable[str]) -> dict[str, int]:
@@ -163,26 +166,70 @@ def _is_older_version(paper: Paper, record: PaperRecord) -> bool:
     return record.version is not None and paper.version is not None and record.version < paper.version
 
 
+def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
+    row: dict[str, Any] = {name: getattr(record, name) for name in _SCALAR_FIELDS}
+    categories = record.categories or ()
+    upvotes = record.upvotes or 0
+    row.update(
+        arxiv_id=record.arxiv_id,
+        upvotes=upvotes,
+        categories=" ".join(categories),
+        primary_category=categories[0] if categories else None,
+        ai_keywords=list(record.ai_keywords) if record.ai_keywords is not None else None,
+        # Not on the feed yet: it enters trending by its own date until a daily entry says otherwise.
+        trending_score=trending_score(upvotes, record.published_at or now),
+        created_at=now,
+        modified_at=now,
+    )
+    return row
+
+
+def _insert_new(session: Session, records: list[PaperRecord], author_ids: dict[str, int]) -> None:
+    """Bulk INSERT new papers and their author lists (Core executemany: ~5x faster than the ORM unit of work,
+    which matters for harvests of millions of records)."""
+    if not records:
+        return
+    now = utcnow()
+    ids: dict[str, int] = {}
+    # Core statements on the session's connection: the ORM bulk path would emit one INSERT per row here.
+    connection = session.connection()
+    papers = Paper.__table__
+    statement = papers.insert().returning(papers.c.arxiv_id, papers.c.id)  # type: ignore[attr-defined]
+    for chunk in _chunks(records, 1000):
+        rows = [_new_paper_row(r, now) for r in chunk]
+        ids.update((arxiv_id, paper_id) for arxiv_id, paper_id in connection.execute(statement, rows).all())
+    author_rows = [
+        {"paper_id": ids[record.arxiv_id], "position": position, "author_id": author_ids[name]}
+        for record in records
+        for position, name in enumerate(_normalised_names(record))
+    ]
+    for chunk in _chunks(author_rows, 5000):
+        connection.execute(PaperAuthor.__table__.insert(), list(chunk))  # type: ignore[attr-defined]
+
+
 def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str, Outcome]:
     """Insert or update ``records`` (later duplicates win); returns each arXiv id's outcome."""
     latest = {record.arxiv_id: record for record in records}
     papers = load_papers(session, latest)
     author_ids = resolve_authors(session, (n for r in latest.values() for n in _normalised_names(r)))
     outcomes: dict[str, Outcome] = {}
+    new: list[PaperRecord] = []
+    changed: list[Paper] = []
     for arxiv_id, record in latest.items():
         paper = papers.get(arxiv_id)
         if paper is None:
-            paper = Paper(arxiv_id=arxiv_id, title=record.title, abstract=record.abstract, upvotes=0)
-            session.add(paper)
-            _apply(paper, record, author_ids)
-            papers[arxiv_id] = paper
+            new.append(record)
             outcomes[arxiv_id] = Outcome.new
         elif _is_older_version(paper, record):
             outcomes[arxiv_id] = Outcome.unchanged  # never let an old version overwrite a newer one
+        elif _apply(paper, record, author_ids):
+            outcomes[arxiv_id] = Outcome.updated
+            changed.append(paper)
         else:
-            outcomes[arxiv_id] = Outcome.updated if _apply(paper, record, author_ids) else Outcome.unchanged
+            outcomes[arxiv_id] = Outcome.unchanged
     session.flush()
-    _refresh_trending(session, papers.values())
+    _insert_new(session, new, author_ids)
+    _refresh_trending(session, changed)
     return outcomes
 
 

@@ -13,21 +13,15 @@ import datetime as dt
 import email.utils
 import gzip
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from pylatexenc.latex2text import LatexNodes2Text
-
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
-from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line
+from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line, split_author_string
 
 # A single arXiv record is a few kB; a line longer than this is not a record (or is hostile).
 MAX_LINE_BYTES = 1024 * 1024
-_AFFILIATION = re.compile(r"\([^()]*\)")
-_AUTHOR_SEPARATORS = re.compile(r",\s*|\s+and\s+")
-_latex = LatexNodes2Text(math_mode="verbatim")
 
 
 class MalformedRecord(ValueError):
@@ -108,9 +102,7 @@ def _authors(data: dict[str, Any]) -> tuple[str, ...]:
             if name:
                 names.append(name)
         return tuple(names)
-    raw = _text(data.get("authors") or "", "authors")
-    decoded = _latex.latex_to_text(_AFFILIATION.sub("", raw))
-    return tuple(n for part in _AUTHOR_SEPARATORS.split(decoded) if (n := clean_line(part)))
+    return split_author_string(_text(data.get("authors") or "", "authors"))
 
 
 def _versions(value: Any) -> list[tuple[int, dt.datetime | None]]:

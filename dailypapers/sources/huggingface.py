@@ -24,6 +24,7 @@ from dailypapers.papers.records import (
     clean_line,
     parse_timestamp,
 )
+from dailypapers.sources.http import SourceClient, SourceError
 
 # A day file larger than this is refused rather than parsed: the largest real one is ~0.5 MB (50 papers).
 MAX_DAY_FILE_BYTES = 64 * 1024 * 1024
@@ -207,3 +208,28 @@ def iter_day_files(paths: list[Path]) -> Iterator[tuple[Path, list[DailyItem] | 
             yield path, read_day_file(path)
         except MalformedDayFile as exc:
             yield path, exc
+
+
+class HuggingFaceDaily:
+    """The live ``/api/daily_papers?date=`` endpoint, mapped exactly like the day files."""
+
+    name = "huggingface"
+
+    def __init__(self, base_url: str, client: SourceClient) -> None:
+        self.url = base_url.rstrip("/") + "/api/daily_papers"
+        self.client = client
+
+    def fetch_day(self, day: dt.date) -> list[DailyItem]:
+        # limit=100 covers the busiest day on record (50 papers); HF's default page is smaller.
+        body = self.client.get(self.url, {"date": day.isoformat(), "limit": 100}, expect=("json",))
+        where = f"{self.url}?date={day}"
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{where}: not valid UTF-8 (byte {exc.start})") from exc
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+        try:
+            return parse_day(data, day=day)
+        except MalformedDayFile as exc:
+            raise SourceError(f"{where}: {exc}") from exc

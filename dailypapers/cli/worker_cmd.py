@@ -1,0 +1,52 @@
+"""``dailypapers worker``: run background jobs in their own process (for PostgreSQL deployments)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+
+import typer
+
+from dailypapers.cli.import_cmd import database, out
+from dailypapers.config import Settings
+from dailypapers.jobs.registry import all_jobs
+from dailypapers.jobs.scheduler import Scheduler, run_job
+
+
+def worker(
+    once: bool = typer.Option(False, help="Run every job once, print what each did, and exit (for cron)."),
+    job: list[str] = typer.Option([], "--job", help="Only these jobs (repeatable); default all."),
+    tick: float = typer.Option(30.0, help="Seconds between checks for due jobs."),
+) -> None:
+    """Run the scheduler: the daily arXiv harvest and every other job. Several workers may run at once:
+    singleton jobs take a lock, so each runs in one place at a time."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    jobs = [j for j in all_jobs() if not job or j.name in job]
+    unknown = set(job) - {j.name for j in all_jobs()}
+    if unknown:
+        out.print(f"error: unknown job(s): {', '.join(sorted(unknown))}", markup=False)
+        raise typer.Exit(2)
+    db = database(settings)
+    try:
+        if once:
+            failed = False
+            for each in jobs:
+                result = run_job(each, db, settings)
+                out.print(f"{result.job}: {result.status}: {result.report}", markup=False, highlight=False)
+                failed = failed or result.status == "failed"
+            if failed:
+                raise typer.Exit(1)
+            return
+        scheduler = Scheduler(db, settings, jobs, tick_seconds=tick)
+
+        def _stop(_signum: int, _frame: FrameType | None) -> None:
+            scheduler.stop(timeout=0)
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        out.print(f"worker running jobs: {', '.join(j.name for j in jobs)}")
+        scheduler.run_forever()
+    finally:
+        db.dispose()

@@ -1,0 +1,10 @@
+"""Every background job, in one list (each domain contributes its own from its ``tasks.py``)."""
+
+from __future__ import annotations
+
+from dailypapers.jobs.scheduler import Job
+from dailypapers.sources import tasks as source_tasks
+
+
+def all_jobs() -> list[Job]:
+    return [*source_tasks.JOBS]

@@ -1,0 +1,93 @@
+"""The job scheduler: runs each registered job every ``interval_seconds``, in ``serve`` or in ``worker``.
+
+Jobs derive what to do from database state (a checkpoint older than the last arXiv announcement, papers without
+vectors, …), so running one more often than needed does nothing, and a missed run is caught up by the next.
+Singleton jobs take a named lock first, so any number of processes can run the scheduler safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.jobs.locks import singleton
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    db: Database
+    settings: Settings
+    renew: Callable[[], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_seconds: float
+    run: Callable[[JobContext], str]  # returns a one-line report
+    singleton: bool = True
+
+
+@dataclass
+class JobResult:
+    job: str
+    status: str  # "ran" | "skipped" | "failed"
+    report: str
+
+
+def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
+    """Run ``job`` once now (the CLI's inline mode uses this too); never raises."""
+    try:
+        if not job.singleton:
+            return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lambda: None)))
+        with singleton(db, f"job:{job.name}") as lease:
+            if lease is None:
+                return JobResult(job.name, "skipped", "another process is running it")
+            return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lease.renew)))
+    except Exception as exc:
+        log.exception("job %s failed", job.name)
+        return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")
+
+
+class Scheduler:
+    def __init__(self, db: Database, settings: Settings, jobs: list[Job], tick_seconds: float = 30.0) -> None:
+        self.db = db
+        self.settings = settings
+        self.jobs = jobs
+        self.tick_seconds = tick_seconds
+        self._next_run: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_pending(self, now: float | None = None) -> list[JobResult]:
+        now = time.monotonic() if now is None else now
+        results = []
+        for job in self.jobs:
+            if self._next_run.get(job.name, 0.0) <= now:
+                result = run_job(job, self.db, self.settings)
+                log.info("job %s %s: %s", job.name, result.status, result.report)
+                results.append(result)
+                self._next_run[job.name] = now + job.interval_seconds
+        return results
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            self.run_pending()
+            self._stop.wait(self.tick_seconds)
+
+    def start(self) -> None:
+        """Run in a daemon thread (embedded mode, inside ``serve``)."""
+        self._thread = threading.Thread(target=self.run_forever, name="dailypapers-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,144 @@
+"""HTTP for sources: polite (a minimum interval per client), bounded (size, content type, timeout), retried.
+
+Retries (stamina) cover what may pass: 5xx, 429, timeouts and dropped connections; a 503 or 429 with
+``Retry-After`` waits as long as the server asks (arXiv's OAI-PMH answers "503 Retry after 10 seconds" under
+load). 4xx never retries: the request itself is wrong and will stay wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+import stamina
+
+from dailypapers import __version__
+from dailypapers.config import Settings
+
+RETRY_ATTEMPTS = 5
+RETRY_WAIT_MAX_SECONDS = 60.0
+# A server asking for more than this is treated as down for now; the job runs again later.
+MAX_RETRY_AFTER_SECONDS = 600.0
+BODY_EXCERPT_CHARS = 300
+
+
+class SourceError(Exception):
+    """A source failed in a way an operator can act on; the message says what happened and where."""
+
+
+@dataclass
+class HttpStatusError(SourceError):
+    url: str
+    status: int
+    body: bytes
+    retry_after: float | None = None
+
+    def __str__(self) -> str:
+        excerpt = self.body[:BODY_EXCERPT_CHARS].decode("utf-8", "replace").strip()
+        return f"HTTP {self.status} from {self.url}" + (f": {excerpt}" if excerpt else "")
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), capped; None when absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_SECONDS)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    return min(max((when - now).total_seconds(), 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+def _should_retry(exc: Exception) -> bool | float:
+    if isinstance(exc, HttpStatusError):
+        if exc.status >= 500 or exc.status == 429:
+            return exc.retry_after if exc.retry_after is not None else True
+        return False
+    return isinstance(exc, httpx.TimeoutException | httpx.TransportError)
+
+
+def user_agent(settings: Settings) -> str:
+    contact = f"; mailto:{settings.contact_email}" if settings.contact_email else ""
+    return f"dailypapers/{__version__} (self-hosted research-paper feed{contact})"
+
+
+class SourceClient:
+    """One HTTP client per source, spacing its requests at least ``min_interval_seconds`` apart."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        min_interval_seconds: float = 0.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.min_interval_seconds = min_interval_seconds
+        self.max_bytes = settings.http_max_response_bytes
+        self._client = httpx.Client(
+            timeout=settings.http_timeout_seconds,
+            headers={"User-Agent": user_agent(settings)},
+            follow_redirects=True,
+            transport=transport,
+        )
+        self._lock = threading.Lock()
+        self._last_request = 0.0
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> SourceClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, params: Mapping[str, str | int] | None = None, *, expect: tuple[str, ...]) -> bytes:
+        """GET with retries; returns the body. ``expect``: acceptable content-type fragments (e.g. "xml")."""
+        fetch = stamina.retry(on=_should_retry, attempts=RETRY_ATTEMPTS, timeout=None, wait_max=RETRY_WAIT_MAX_SECONDS)(
+            self._get_once
+        )
+        body: bytes = fetch(url, params, expect)
+        return body
+
+    def _wait_turn(self) -> None:
+        with self._lock:
+            delay = self._last_request + self.min_interval_seconds - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            self._last_request = time.monotonic()
+
+    def _get_once(self, url: str, params: Mapping[str, str | int] | None, expect: tuple[str, ...]) -> bytes:
+        self._wait_turn()
+        with self._client.stream("GET", url, params=params) as response:
+            where = str(response.url)
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise SourceError(f"{where} sent {int(declared):,} bytes, over the {self.max_bytes:,}-byte limit")
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise SourceError(f"{where} sent more than the {self.max_bytes:,}-byte limit; stopped reading")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            if response.status_code >= 400:
+                raise HttpStatusError(
+                    where, response.status_code, body, parse_retry_after(response.headers.get("retry-after"))
+                )
+            content_type = response.headers.get("content-type", "").lower()
+            if not any(fragment in content_type for fragment in expect):
+                raise SourceError(
+                    f"{where} answered with content type {content_type or '(none)'!r}, expected "
+                    f"{' or '.join(expect)}: not the service we expected (a proxy or error page?)"
+                )
+            return body
