@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.jobs.locks import singleton
+from dailypapers.sources.http import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
             if lease is None:
                 return JobResult(job.name, "skipped", "another process is running it")
             return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lease.renew)))
+    except SourceError as exc:  # expected now and then (a source is down): one line, no traceback
+        log.warning("job %s failed: %s", job.name, exc)
+        return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")
     except Exception as exc:
         log.exception("job %s failed", job.name)
         return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,164 @@
+"""Scheduled harvest, singleton locks and the worker, on SQLite and PostgreSQL."""
+
+import datetime as dt
+import threading
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from dailypapers.cli import app as cli
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.jobs.locks import singleton
+from dailypapers.jobs.models import JobLease
+from dailypapers.jobs.scheduler import Job, JobContext, Scheduler, run_job
+from dailypapers.papers.models import Paper
+from dailypapers.sources.models import HarvestCheckpoint
+from dailypapers.sources.tasks import STATE_KEY, run_arxiv_daily
+from tests.replay import ReplayServer
+
+runner = CliRunner()
+FRIDAY_NIGHT = dt.datetime(2025, 10, 31, 23, 0, tzinfo=dt.UTC)  # after Thursday's 20:00 ET announcement
+
+
+def test_singleton_lock_excludes_a_second_holder(db: Database) -> None:
+    with singleton(db, "job:x") as first:
+        assert first is not None
+        result: list[bool] = []
+        thread = threading.Thread(target=lambda: result.append(_try(db)))
+        thread.start()
+        thread.join()
+        assert result == [False]
+    with singleton(db, "job:x") as again:
+        assert again is not None
+
+
+def _try(db: Database) -> bool:
+    with singleton(db, "job:x") as lease:
+        return lease is not None
+
+
+def test_an_expired_sqlite_lease_can_be_taken_over(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.write() as session:
+        session.add(JobLease(name="job:y", holder="dead-host:9", expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
+    with singleton(db, "job:y") as lease:
+        assert lease is not None
+        lease.renew()
+
+
+def _ctx(db: Database, settings: Settings) -> JobContext:
+    return JobContext(db, settings, renew=lambda: None)
+
+
+def test_daily_harvest_runs_once_per_announcement(
+    source_settings: Settings, db: Database, replay: ReplayServer
+) -> None:
+    replay.records_per_page = 100
+    settings = source_settings.model_copy(update={"harvest_categories": "hep-ph hep-th"})
+    report = run_arxiv_daily(_ctx(db, settings), now=FRIDAY_NIGHT)
+    assert "harvested from 2025-10-27" in report
+    oai = [q for route, q in replay.requests if route == "oai" and "resumptionToken" not in q]
+    assert [q["set"] for q in oai] == ["physics:hep-ph", "physics:hep-th"]
+    assert all(q["from"] == "2025-10-27" for q in oai)
+    with db.read() as session:
+        categories = session.scalars(select(Paper.categories)).all()
+        state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))
+    assert categories and all({"hep-ph", "hep-th"} & set(c.split()) for c in categories)
+    assert state is not None and state.params["covered"] == "2025-10-31T00:00:00+00:00"
+    requests = len(replay.requests)
+    assert "up to date" in run_arxiv_daily(_ctx(db, settings), now=FRIDAY_NIGHT + dt.timedelta(hours=20))
+    assert len(replay.requests) == requests
+    # Monday night: Sunday's announcement is due; it starts a day before the last covered one.
+    report = run_arxiv_daily(_ctx(db, settings), now=dt.datetime(2025, 11, 4, 2, 0, tzinfo=dt.UTC))
+    assert "harvested from 2025-10-30" in report
+
+
+def test_no_categories_means_no_harvest(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
+    settings = source_settings.model_copy(update={"harvest_categories": ""})
+    assert "nothing to harvest" in run_arxiv_daily(_ctx(db, settings))
+    assert replay.requests == []
+
+
+def test_two_workers_never_run_the_same_harvest(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
+    replay.records_per_page = 100
+    replay.page_delay_seconds = 0.1
+    settings = source_settings.model_copy(update={"harvest_categories": "hep-ph"})
+    started = threading.Barrier(2)
+
+    def harvest(ctx: JobContext) -> str:
+        return run_arxiv_daily(ctx, now=FRIDAY_NIGHT)
+
+    job = Job("arxiv-daily", 60, harvest)
+    results = []
+
+    def worker() -> None:
+        started.wait()
+        results.append(run_job(job, db, settings))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(r.status for r in results)
+    assert statuses == ["ran", "skipped"], results
+    assert replay.count("oai") == 10  # one harvest's pages, not two
+
+
+def test_failures_are_reported_not_raised(db: Database, settings: Settings) -> None:
+    def broken(_ctx: JobContext) -> str:
+        raise RuntimeError("boom")
+
+    result = run_job(Job("broken", 1, broken), db, settings)
+    assert (result.status, result.report) == ("failed", "RuntimeError: boom")
+
+
+def test_scheduler_runs_due_jobs_at_their_interval(db: Database, settings: Settings) -> None:
+    runs: list[int] = []
+    scheduler = Scheduler(db, settings, [Job("count", 100, lambda _ctx: str(runs.append(1)), singleton=False)])
+    scheduler.run_pending(now=1000)
+    scheduler.run_pending(now=1050)
+    scheduler.run_pending(now=1100)
+    assert len(runs) == 2
+
+
+def test_worker_once_from_the_cli(
+    source_settings: Settings, db: Database, replay: ReplayServer, monkeypatch: object
+) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    replay.records_per_page = 10
+    monkeypatch.setenv("DAILYPAPERS_HARVEST_CATEGORIES", "math.GT")
+    result = runner.invoke(cli, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "arxiv-daily: ran: harvested from" in result.output
+    with db.read() as session:
+        assert (session.scalar(select(func.count()).select_from(Paper)) or 0) >= 0
+    unknown = runner.invoke(cli, ["worker", "--once", "--job", "nope"])
+    assert unknown.exit_code == 2 and "unknown job(s): nope" in unknown.output
+
+
+def test_serve_runs_the_scheduler_in_process(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from dailypapers.app import create_app
+
+    replay.records_per_page = 10
+    settings = source_settings.model_copy(update={"harvest_categories": "hep-ph", "scheduler": True})
+    with TestClient(create_app(settings, db, run_scheduler=True)):
+        deadline = time.monotonic() + 30
+        while replay.count("oai") < 10:
+            assert time.monotonic() < deadline, "the embedded scheduler did not harvest"
+            time.sleep(0.05)
+    with db.read() as session:
+        assert (session.scalar(select(func.count()).select_from(Paper)) or 0) > 0
+    without = settings.model_copy(update={"scheduler": False})
+    before = replay.count("oai")
+    with TestClient(create_app(without, db, run_scheduler=True)):
+        time.sleep(0.3)
+    assert replay.count("oai") == before
