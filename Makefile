@@ -51,6 +51,7 @@ services:
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/web_pages.py
+	$(BIN)/python benchmarks/ingest_oai.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
