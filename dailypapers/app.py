@@ -10,12 +10,15 @@ from fastapi.staticfiles import StaticFiles
 
 from dailypapers import __version__
 from dailypapers.api import daily_papers as api_daily_papers
+from dailypapers.api import search as api_search
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
 from dailypapers.papers import views as paper_views
+from dailypapers.search import views as search_views
+from dailypapers.search.services import SearchEngine
 from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.templating import STATIC_DIR, make_templates
@@ -53,10 +56,13 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.templates = make_templates(settings)
+    app.state.search = SearchEngine(db, settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Order matters: the feed routes and API must win over the catch-all /papers/{arxiv_id:path}.
+    app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_daily_papers.router)
     app.include_router(feed_views.router)
+    app.include_router(search_views.router)
     app.include_router(paper_views.router)
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds)

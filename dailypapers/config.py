@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +98,19 @@ class Settings(BaseSettings):
         default=True,
         description="Run background jobs (the daily arXiv harvest) inside `dailypapers serve`. Turn off when "
         "`dailypapers worker` processes run them.",
+    )
+
+    embedder: Literal["minilm", "openai"] = Field(
+        default="minilm",
+        description="`minilm`: all-MiniLM-L6-v2 on onnxruntime, bundled, offline. `openai`: an OpenAI-compatible "
+        "`/embeddings` endpoint (DAILYPAPERS_EMBEDDING_URL, _MODEL, _DIM, _API_KEY). Changing it re-embeds all papers.",
+    )
+    embedding_url: str = Field(default="", description="Base URL of the OpenAI-compatible embeddings server.")
+    embedding_model: str = Field(default="", description="Model name sent to the embeddings server.")
+    embedding_dim: int = Field(default=384, ge=1, le=8192, description="Dimensions of that model's vectors.")
+    embedding_api_key: str = Field(default="", description="Bearer token for the embeddings server, if it needs one.")
+    embedding_threads: int = Field(
+        default=0, ge=0, description="onnxruntime threads for the bundled model (0: one per core)."
     )
 
     @field_validator("base_url")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dailypapers.jobs.scheduler import Job
+from dailypapers.search import tasks as search_tasks
 from dailypapers.sources import tasks as source_tasks
 
 
 def all_jobs() -> list[Job]:
-    return [*source_tasks.JOBS]
+    return [*source_tasks.JOBS, *search_tasks.JOBS]

@@ -7,6 +7,7 @@ from alembic import context
 import dailypapers.models  # noqa: F401  (registers every table on Base.metadata)
 from dailypapers.config import Settings
 from dailypapers.db import Base, create_db_engine
+from dailypapers.migrations import include_name
 
 target_metadata = Base.metadata
 
@@ -17,6 +18,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -33,6 +33,8 @@ class Paper(Base):
     github_repo: Mapped[str | None] = mapped_column(Text)
     github_stars: Mapped[int | None] = mapped_column(Integer)
     project_page: Mapped[str | None] = mapped_column(Text)
+    # "A. Author, B. Author": denormalised from paper_authors for the keyword index (kept by services.py).
+    author_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
     upvotes: Mapped[int] = mapped_column(Integer, default=0)
@@ -55,7 +57,7 @@ class Paper(Base):
         return self.categories.split()
 
     @property
-    def author_names(self) -> list[str]:
+    def author_list(self) -> list[str]:
         return [pa.author.name for pa in self.authors]
 
     def __repr__(self) -> str:

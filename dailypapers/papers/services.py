@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session, selectinload
 
@@ -22,6 +22,7 @@ from dailypapers.db import utcnow
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
 from dailypapers.ranking.hotness import trending_score
+from dailypapers.search.models import PaperVector
 
 # Keeps each IN (...) list well under SQLite's and PostgreSQL's bound-parameter limits.
 IN_CHUNK = 500
@@ -150,6 +151,9 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
         paper.ai_keywords = list(record.ai_keywords)
         changed = True
     names = _normalised_names(record)
+    if names and paper.author_names != ", ".join(names):
+        paper.author_names = ", ".join(names)
+        changed = True
     if names and [pa.author_id for pa in paper.authors] != [author_ids[n] for n in names]:
         if paper.authors:
             paper.authors.clear()
@@ -175,6 +179,7 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
         upvotes=upvotes,
         categories=" ".join(categories),
         primary_category=categories[0] if categories else None,
+        author_names=", ".join(_normalised_names(record)),
         ai_keywords=list(record.ai_keywords) if record.ai_keywords is not None else None,
         # Not on the feed yet: it enters trending by its own date until a daily entry says otherwise.
         trending_score=trending_score(upvotes, record.published_at or now),
@@ -215,6 +220,7 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str,
     outcomes: dict[str, Outcome] = {}
     new: list[PaperRecord] = []
     changed: list[Paper] = []
+    text_changed: list[int] = []
     for arxiv_id, record in latest.items():
         paper = papers.get(arxiv_id)
         if paper is None:
@@ -222,14 +228,22 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str,
             outcomes[arxiv_id] = Outcome.new
         elif _is_older_version(paper, record):
             outcomes[arxiv_id] = Outcome.unchanged  # never let an old version overwrite a newer one
-        elif _apply(paper, record, author_ids):
+        else:
+            before = (paper.title, paper.abstract)
+            if not _apply(paper, record, author_ids):
+                outcomes[arxiv_id] = Outcome.unchanged
+                continue
             outcomes[arxiv_id] = Outcome.updated
             changed.append(paper)
-        else:
-            outcomes[arxiv_id] = Outcome.unchanged
+            if (paper.title, paper.abstract) != before:
+                text_changed.append(paper.id)
     session.flush()
     _insert_new(session, new, author_ids)
     _refresh_trending(session, changed)
+    if text_changed:
+        # Their vectors describe the old text: dropping them puts the papers back on the embedding job's list.
+        for chunk in _chunks(text_changed):
+            session.execute(delete(PaperVector).where(PaperVector.paper_id.in_(chunk)))
     return outcomes
 
 

@@ -15,6 +15,7 @@ from dailypapers.deps import SessionDep, SettingsDep
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.search.services import SearchEngine
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.templating import render
 
@@ -48,14 +49,15 @@ def listing_context(
     }
 
 
-def paper_context(session: Session, arxiv_id: str) -> dict[str, Any] | None:
+def paper_context(session: Session, arxiv_id: str, engine: SearchEngine | None = None) -> dict[str, Any] | None:
     paper = feeds.paper_by_arxiv_id(session, arxiv_id)
     if paper is None:
         return None
     entry = feeds.entry_for(session, paper)
     return {
+        "similar": engine.similar(session, paper) if engine is not None else [],
         "paper": paper,
-        "authors": paper.author_names,
+        "authors": paper.author_list,
         "entry": entry,
         "submitter": entry.submitted_by if entry else None,
         "day_period": day_period(entry.day) if entry else None,
@@ -115,7 +117,7 @@ def paper_page(request: Request, arxiv_id: str, session: SessionDep) -> Response
         raise HTTPException(404, f"No paper here: {exc}.") from exc
     if str(parsed.id) != arxiv_id:
         return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
-    context = paper_context(session, parsed.id)
+    context = paper_context(session, parsed.id, request.app.state.search)
     if context is None:
         raise HTTPException(404, f"We have no paper {parsed.id} yet.")
     return render(request, "paper.html", context)  # type: ignore[no-any-return]

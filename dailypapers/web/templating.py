@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from dailypapers import __version__
@@ -39,6 +41,24 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{count:,} {word}"
 
 
+def highlight(text: str, terms: tuple[str, ...] | list[str]) -> Markup:
+    """``text`` escaped, with words that start like a query term wrapped in <mark> (stems: "transformers"
+    also marks "transformer")."""
+    stems = sorted({t if len(t) <= 4 else t[: max(4, len(t) - 2)] for t in terms if t}, key=len, reverse=True)
+    if not stems:
+        return escape(text)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")\w*", re.IGNORECASE)
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        out.append(str(escape(text[last : match.start()])))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    # Every piece was escaped above; only our own <mark> tags are markup.
+    return Markup("".join(out))  # noqa: S704
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -47,7 +67,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters.update(card_date=card_date, long_date=long_date)
+    env.filters.update(card_date=card_date, long_date=long_date, highlight=highlight)
     env.globals.update(plural=plural, settings=settings, version=__version__)
     return Jinja2Templates(env=env)
 

@@ -21,7 +21,7 @@ def _snapshot(db: Database) -> dict[str, tuple[object, ...]]:
     with db.read() as session:
         papers = session.scalars(select(Paper).options(selectinload(Paper.authors))).all()
         return {
-            p.arxiv_id: (p.title, p.abstract, tuple(p.author_names), p.categories, p.published_at, p.updated_at, p.doi)
+            p.arxiv_id: (p.title, p.abstract, tuple(p.author_list), p.categories, p.published_at, p.updated_at, p.doi)
             for p in papers
         }
 

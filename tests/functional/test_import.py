@@ -55,7 +55,7 @@ def test_import_stores_papers_authors_and_entries(db: Database) -> None:
     with db.read() as session:
         paper = session.scalar(select(Paper).where(Paper.arxiv_id == "2405.21060"))
         assert paper is not None
-        assert paper.author_names == ["Tri Dao", "Albert Gu"]
+        assert paper.author_list == ["Tri Dao", "Albert Gu"]
         assert paper.upvotes == 27
         entry = session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
         assert entry is not None and entry.day == dt.date(2024, 6, 3)
@@ -84,7 +84,8 @@ def test_changed_values_update(db: Database, tmp_path: Path) -> None:
         paper = session.scalar(select(Paper).where(Paper.arxiv_id == "2405.21060"))
         assert paper is not None
         assert paper.upvotes == 99
-        assert paper.author_names == ["Tri Dao", "Albert Gu", "New Author"]
+        assert paper.author_list == ["Tri Dao", "Albert Gu", "New Author"]
+        assert paper.author_names == "Tri Dao, Albert Gu, New Author"
         assert paper.github_repo == "https://github.com/state-spaces/mamba"
 
 

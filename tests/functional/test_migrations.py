@@ -6,12 +6,12 @@ from sqlalchemy import text
 
 from dailypapers.config import Settings
 from dailypapers.db import Base, Database
-from dailypapers.migrations import current_revision, head_revision, is_up_to_date
+from dailypapers.migrations import current_revision, head_revision, include_name, is_up_to_date
 
 
 def test_models_and_migrations_agree(db: Database) -> None:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, Base.metadata)
     assert diff == [], f"models and migrations differ; generate a migration: {diff}"
 

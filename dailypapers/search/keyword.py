@@ -1,0 +1,148 @@
+"""Keyword search backends: SQLite FTS5 (bm25) and PostgreSQL (weighted tsvector + pg_trgm), one protocol.
+
+Both rank title over authors over abstract, OR the query's terms together (bm25/ts_rank reward papers that
+match more of them, which long natural-language queries need), apply the same filters, and fall back to a
+typo-tolerant path when the plain match finds little.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dailypapers.search.query import Filters, ParsedQuery
+
+# bm25 column weights (title, authors, abstract): a title hit is worth ten abstract hits.
+FTS_WEIGHTS = (10.0, 5.0, 1.0)
+# PostgreSQL ranks at most this many matches (ts_rank over every match of a common word is slow).
+PG_RANK_CAP = 5000
+# Below this many hits the typo-tolerant path runs as well.
+FUZZY_BELOW = 5
+FUZZY_MIN_TERM_CHARS = 4
+FUZZY_CUTOFF = 0.75
+
+
+class KeywordBackend(Protocol):
+    def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
+        """Up to ``limit`` (paper id, score) pairs, best first, filters applied."""
+        ...
+
+
+def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]:
+    """SQL conditions (``AND …``) and parameters for ``filters`` over the papers table ``alias``."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.published_from:
+        clauses.append(f"{alias}.published_at >= :f_from")
+        params["f_from"] = dt.datetime.combine(filters.published_from, dt.time(), tzinfo=dt.UTC)
+    if filters.published_until:
+        clauses.append(f"{alias}.published_at < :f_until")
+        params["f_until"] = dt.datetime.combine(
+            filters.published_until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
+        )
+    if filters.categories:
+        parts = []
+        for i, category in enumerate(filters.categories):
+            parts.append(f"(' ' || {alias}.categories || ' ') LIKE :f_cat{i}")
+            params[f"f_cat{i}"] = f"% {category} %"
+        clauses.append("(" + " OR ".join(parts) + ")")
+    if filters.author:
+        clauses.append(f"lower({alias}.author_names) LIKE :f_author ESCAPE '\\'")
+        escaped = filters.author.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["f_author"] = f"%{escaped}%"
+    if filters.has_code:
+        clauses.append(f"{alias}.github_repo IS NOT NULL")
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def bind_datetimes(session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    """SQLite stores our timestamps as naive UTC text; PostgreSQL takes aware datetimes."""
+    if session.get_bind().dialect.name != "sqlite":
+        return params
+    return {k: v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v for k, v in params.items()}
+
+
+class SqliteKeyword:
+    def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
+        if not query.terms:
+            return []
+        hits = self._match(session, query.terms, query.filters, limit)
+        if len(hits) < FUZZY_BELOW:
+            corrected = self._corrected_terms(session, query.terms)
+            if corrected != query.terms:
+                seen = {paper_id for paper_id, _ in hits}
+                hits += [h for h in self._match(session, corrected, query.filters, limit) if h[0] not in seen]
+        return hits[:limit]
+
+    def _match(self, session: Session, terms: tuple[str, ...], filters: Filters, limit: int) -> list[tuple[int, float]]:
+        where, params = filter_sql(filters)
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        sql = text(
+            f"SELECT p.id, -bm25(papers_fts, {weights}) AS score FROM papers_fts "
+            f"JOIN papers p ON p.id = papers_fts.rowid WHERE papers_fts MATCH :match{where} "
+            "ORDER BY bm25(papers_fts, " + weights + ") LIMIT :limit"
+        )
+        # Terms are \w+ words, so quoting makes each a plain string token for FTS5.
+        match = " OR ".join(f'"{term}"' for term in terms)
+        rows = session.execute(sql, {"match": match, "limit": limit, **bind_datetimes(session, params)})
+        return [(int(paper_id), float(score)) for paper_id, score in rows]
+
+    def _corrected_terms(self, session: Session, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """Replace terms that match nothing by the closest indexed term (same first two letters)."""
+        corrected = []
+        for term in terms:
+            if len(term) < FUZZY_MIN_TERM_CHARS or self._exists(session, term):
+                corrected.append(term)
+                continue
+            prefix = term[:2]
+            rows = session.execute(
+                text(
+                    "SELECT term, doc FROM papers_fts_vocab WHERE term >= :low AND term < :high "
+                    "AND length(term) BETWEEN :short AND :long"
+                ),
+                {"low": prefix, "high": prefix + "\uffff", "short": len(term) - 3, "long": len(term) + 2},
+            ).all()
+            documents = {str(t): int(d) for t, d in rows}
+            close = difflib.get_close_matches(term, list(documents), n=3, cutoff=FUZZY_CUTOFF)
+            corrected.append(max(close, key=lambda t: documents[t]) if close else term)
+        return tuple(corrected)
+
+    def _exists(self, session: Session, term: str) -> bool:
+        sql = text("SELECT 1 FROM papers_fts WHERE papers_fts MATCH :m LIMIT 1")
+        return session.execute(sql, {"m": f'"{term}"'}).first() is not None
+
+
+class PostgresKeyword:
+    def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
+        if not query.terms:
+            return []
+        where, params = filter_sql(query.filters)
+        term_params = {f"t{i}": term for i, term in enumerate(query.terms)}
+        tsquery = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(term_params)))
+        sql = text(
+            f"SELECT id, ts_rank_cd(search_vector, q) AS score FROM ("
+            f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ ({tsquery}){where} LIMIT :cap"
+            f") candidates, ({tsquery}) q ORDER BY score DESC, id DESC LIMIT :limit"
+        )
+        rows = session.execute(sql, {**term_params, **params, "cap": PG_RANK_CAP, "limit": limit}).all()
+        hits = [(int(paper_id), float(score)) for paper_id, score in rows]
+        if len(hits) < FUZZY_BELOW:
+            # Typos: trigram similarity of the whole query to titles (pg_trgm index on lower(title)).
+            fuzzy = text(
+                f"SELECT p.id, word_similarity(:q, lower(p.title)) AS score FROM papers p "
+                f"WHERE :q <% lower(p.title){where} ORDER BY score DESC LIMIT :limit"
+            )
+            seen = {paper_id for paper_id, _ in hits}
+            q = " ".join(query.terms)
+            for paper_id, score in session.execute(fuzzy, {"q": q, **params, "limit": limit}).all():
+                if paper_id not in seen:
+                    hits.append((int(paper_id), float(score) * 0.01))
+        return hits[:limit]
+
+
+def backend_for(session: Session) -> KeywordBackend:
+    return PostgresKeyword() if session.get_bind().dialect.name == "postgresql" else SqliteKeyword()

@@ -1,0 +1,176 @@
+"""Search and similar papers: keyword, semantic and hybrid (reciprocal-rank fusion), exact matches pinned.
+
+One ``SearchEngine`` per process (``app.state.search`` in the web app) holds the embedder and the in-memory
+vector index. Until a paper has a vector, keyword search still finds it: semantic and hybrid simply have fewer
+vector candidates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.papers.models import Paper
+from dailypapers.search.embedder import Embedder, get_embedder
+from dailypapers.search.index import VectorIndex
+from dailypapers.search.keyword import backend_for, bind_datetimes, filter_sql
+from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
+
+# Reciprocal-rank fusion constant (Cormack et al. 2009); tuned on SciFact train only (benchmarks/).
+RRF_K = 60
+# Candidates each ranker contributes before fusion, and the deepest page a search can reach.
+CANDIDATES = 100
+MAX_RESULTS = 500
+# Vector candidates taken before SQL filters are applied to them (filters can be selective).
+FILTERED_VECTOR_POOL = 2000
+
+
+class Mode(StrEnum):
+    keyword = "keyword"
+    semantic = "semantic"
+    hybrid = "hybrid"
+
+
+@dataclass(frozen=True)
+class Result:
+    arxiv_id: str
+    title: str
+    abstract: str
+    author_names: str
+    published_at: dt.datetime | None
+    categories: str
+    upvotes: int
+    github_repo: str | None
+    score: float
+    pinned: bool
+
+
+def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion: score(d) = Σ 1 / (k + rank of d in each ranking), rank from 1."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, paper_id in enumerate(ranking, start=1):
+            scores[paper_id] = scores.get(paper_id, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+class SearchEngine:
+    def __init__(self, db: Database, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self._embedder = embedder
+        self._index: VectorIndex | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        if self._index is None:
+            self._index = VectorIndex(self.db, self.embedder.model_id, self.embedder.dim)
+        self._index.refresh()
+        return self._index
+
+    def _pinned(self, session: Session, query: ParsedQuery) -> list[int]:
+        pinned: list[int] = []
+        if query.arxiv_id:
+            pinned += session.scalars(select(Paper.id).where(Paper.arxiv_id == query.arxiv_id)).all()
+        if len(query.text) >= 8:
+            title = select(Paper.id).where(func.lower(Paper.title) == query.text.lower()).limit(5)
+            pinned += [i for i in session.scalars(title).all() if i not in pinned]
+        return pinned
+
+    def _allowed(self, session: Session, query: ParsedQuery, candidate_ids: list[int]) -> list[int]:
+        """The candidates that pass the filters, in their order."""
+        if not query.filters.active or not candidate_ids:
+            return candidate_ids
+        where, params = filter_sql(query.filters)
+        sql = text(f"SELECT p.id FROM papers p WHERE p.id IN :ids{where}").bindparams(bindparam("ids", expanding=True))
+        allowed = set(session.scalars(sql, {"ids": candidate_ids, **bind_datetimes(session, params)}).all())
+        return [i for i in candidate_ids if i in allowed]
+
+    def _semantic(self, session: Session, query: ParsedQuery, k: int) -> list[int]:
+        index = self.index
+        if len(index) == 0:
+            return []
+        vector = self.embedder.embed([query.text])[0]
+        if not query.filters.active:
+            return [paper_id for paper_id, _ in index.search(vector, k)]
+        pool = [paper_id for paper_id, _ in index.search(vector, FILTERED_VECTOR_POOL)]
+        return self._allowed(session, query, pool)[:k]
+
+    def ranked_ids(self, session: Session, query: ParsedQuery, mode: Mode, depth: int) -> list[tuple[int, float]]:
+        """(paper id, score) best first, exact id/title matches first, at most ``depth``."""
+        depth = min(max(depth, 1), MAX_RESULTS)
+        candidates = max(CANDIDATES, depth)
+        ranked: list[tuple[int, float]]
+        if mode is Mode.keyword:
+            ranked = backend_for(session).search(session, query, candidates)
+        elif mode is Mode.semantic:
+            ranked = [
+                (paper_id, 1.0 / (RRF_K + rank))
+                for rank, paper_id in enumerate(self._semantic(session, query, candidates), start=1)
+            ]
+        else:
+            keyword = [paper_id for paper_id, _ in backend_for(session).search(session, query, candidates)]
+            ranked = rrf([keyword, self._semantic(session, query, candidates)])
+        pinned = self._allowed(session, query, self._pinned(session, query))
+        top = float(ranked[0][1]) + 1.0 if ranked else 1.0
+        head = [(paper_id, top) for paper_id in pinned]
+        return (head + [(i, s) for i, s in ranked if i not in pinned])[:depth]
+
+    def search(
+        self, session: Session, query: ParsedQuery, mode: Mode = Mode.hybrid, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Result], int]:
+        """One page of results and how many the ranking holds (capped at MAX_RESULTS)."""
+        ranked = self.ranked_ids(session, query, mode, max(offset + limit, CANDIDATES))
+        page = ranked[offset : offset + limit]
+        pinned = set(self._pinned(session, query)) if page else set()
+        return self.hydrate(session, page, pinned), len(ranked)
+
+    def hydrate(
+        self, session: Session, ranked: list[tuple[int, float]], pinned: set[int] | None = None
+    ) -> list[Result]:
+        pinned = pinned or set()
+        if not ranked:
+            return []
+        papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_([i for i, _ in ranked])))}
+        return [
+            Result(
+                arxiv_id=p.arxiv_id,
+                title=p.title,
+                abstract=p.abstract,
+                author_names=p.author_names,
+                published_at=p.published_at,
+                categories=p.categories,
+                upvotes=p.upvotes,
+                github_repo=p.github_repo,
+                score=score,
+                pinned=paper_id in pinned,
+            )
+            for paper_id, score in ranked
+            if (p := papers.get(paper_id)) is not None
+        ]
+
+    def similar(self, session: Session, paper: Paper, k: int = 8) -> list[Result]:
+        """Nearest papers by embedding; papers without a vector yet fall back to keyword search on the title."""
+        index = self.index
+        vector = index.vector_of(paper.id) if len(index) else None
+        if vector is not None:
+            ranked = index.search(vector, k, exclude={paper.id})
+        else:
+            try:
+                query = parse_query(paper.title)
+            except InvalidQuery:
+                return []
+            ranked = [h for h in backend_for(session).search(session, query, k + 1) if h[0] != paper.id][:k]
+        return self.hydrate(session, ranked)

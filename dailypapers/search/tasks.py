@@ -1,0 +1,85 @@
+"""The embedding job: papers without a vector for the current model get one, in batches, in the background.
+
+State-derived: "papers with no vector for this model" is the to-do list, so a crash loses at most the batch in
+flight and a model change (a new ``model_id``) re-embeds everything. Vectors of a paper whose title or abstract
+changes are deleted in the same transaction (papers/services.py), which puts it back on the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import and_, func, select
+
+from dailypapers.db import Database, utcnow
+from dailypapers.jobs.scheduler import Job, JobContext
+from dailypapers.papers.models import Paper
+from dailypapers.search.embedder import Embedder, get_embedder, paper_text
+from dailypapers.search.models import PaperVector
+
+BATCH = 64
+# One scheduler run embeds at most this many papers (~2 min on 2 cores), then yields to other jobs.
+MAX_PER_RUN = 5000
+CHECK_INTERVAL_SECONDS = 60
+
+
+def _missing(model_id: str):  # type: ignore[no-untyped-def]
+    return (
+        select(Paper.id, Paper.title, Paper.abstract)
+        .outerjoin(PaperVector, and_(PaperVector.paper_id == Paper.id, PaperVector.model == model_id))
+        .where(PaperVector.paper_id.is_(None))
+    )
+
+
+def pending_count(db: Database, model_id: str) -> int:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(_missing(model_id).subquery())) or 0
+
+
+def embed_pending(
+    db: Database,
+    embedder: Embedder,
+    *,
+    limit: int | None = None,
+    batch: int = BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Embed up to ``limit`` papers that lack a vector; returns how many were embedded."""
+    done = 0
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        with db.read() as session:
+            rows = session.execute(_missing(embedder.model_id).order_by(Paper.id).limit(size)).all()
+        if not rows:
+            break
+        vectors = embedder.embed([paper_text(title, abstract) for _, title, abstract in rows])
+        now = utcnow()
+        with db.write() as session:
+            # Papers deleted meanwhile are skipped by the foreign key check below.
+            existing = set(session.scalars(select(Paper.id).where(Paper.id.in_([r[0] for r in rows]))).all())
+            session.add_all(
+                PaperVector(
+                    paper_id=paper_id,
+                    model=embedder.model_id,
+                    dim=embedder.dim,
+                    vector=np.ascontiguousarray(vector, dtype="<f4").tobytes(),
+                    created_at=now,
+                )
+                for (paper_id, _, _), vector in zip(rows, vectors, strict=True)
+                if paper_id in existing
+            )
+        done += len(rows)
+        if on_batch is not None:
+            on_batch(len(rows))
+    return done
+
+
+def run_embed(ctx: JobContext) -> str:
+    embedder = get_embedder(ctx.settings)
+    count = embed_pending(ctx.db, embedder, limit=MAX_PER_RUN, on_batch=lambda _n: ctx.renew())
+    left = pending_count(ctx.db, embedder.model_id)
+    return f"embedded {count} papers with {embedder.model_id}; {left} left"
+
+
+JOBS = [Job("embed", CHECK_INTERVAL_SECONDS, run_embed)]

@@ -1,0 +1,86 @@
+"""The /search page: keyword, semantic or hybrid search with filters, paging, and search as you type (htmx)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from dailypapers.deps import SessionDep
+from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
+from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+PER_PAGE = 20
+MAX_FILTER_CHARS = 100
+
+
+def parse_date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(400, f"{name} {value[:40]!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def make_filters(
+    published_from: str | None, published_until: str | None, categories: list[str], author: str | None, code: bool
+) -> Filters:
+    return Filters(
+        published_from=parse_date(published_from, "from"),
+        published_until=parse_date(published_until, "until"),
+        categories=tuple(c.strip() for c in categories if c.strip())[:10],
+        author=(author or "").strip() or None,
+        has_code=code,
+    )
+
+
+def search_context(
+    engine: SearchEngine, session: Session, q: str, mode: Mode, filters: Filters, page: int
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "q": q,
+        "mode": mode.value,
+        "filters": filters,
+        "page": page,
+        "results": [],
+        "total": 0,
+        "pages": 0,
+        "terms": (),
+    }
+    if not q.strip():
+        return context
+    query = parse_query(q, filters)
+    results, total = engine.search(session, query, mode, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    context.update(results=results, total=total, pages=math.ceil(total / PER_PAGE), terms=query.terms)
+    return context
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS * 20)] = "",
+    mode: Mode = Mode.hybrid,
+    published_from: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    published_until: Annotated[str | None, Query(alias="until", max_length=40)] = None,
+    category: Annotated[list[str] | None, Query(max_length=MAX_FILTER_CHARS)] = None,
+    author: Annotated[str | None, Query(max_length=MAX_FILTER_CHARS)] = None,
+    code: bool = False,
+    page: Annotated[int, Query(ge=1, le=25)] = 1,
+) -> Response:
+    filters = make_filters(published_from, published_until, category or [], author, code)
+    try:
+        context = search_context(request.app.state.search, session, q, mode, filters, page)
+    except InvalidQuery as exc:
+        raise HTTPException(400, str(exc)) from exc
+    # htmx asks for the results only (search as you type); everyone else gets the whole page.
+    template = "_search_results.html" if request.headers.get("HX-Request") else "search.html"
+    return render(request, template, context)  # type: ignore[no-any-return]
