@@ -20,6 +20,7 @@ from dailypapers.search.query import Filters, ParsedQuery
 FTS_WEIGHTS = (10.0, 5.0, 1.0)
 # PostgreSQL ranks at most this many matches (ts_rank over every match of a common word is slow).
 PG_RANK_CAP = 5000
+COORDINATION_WEIGHT = 10
 # Below this many hits the typo-tolerant path runs as well.
 FUZZY_BELOW = 5
 FUZZY_MIN_TERM_CHARS = 4
@@ -123,10 +124,17 @@ class PostgresKeyword:
         where, params = filter_sql(query.filters)
         term_params = {f"t{i}": term for i, term in enumerate(query.terms)}
         tsquery = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(term_params)))
+        # ts_rank_cd barely rewards matching more of an OR query's terms; the count of matched terms (a
+        # coordination factor, as classic Lucene has) comes first, the rank breaks ties.
+        matched = " + ".join(
+            f"(c.search_vector @@ plainto_tsquery('english', :t{i}))::int" for i in range(len(term_params))
+        )
         sql = text(
-            f"SELECT id, ts_rank_cd(search_vector, q) AS score FROM ("
-            f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ ({tsquery}){where} LIMIT :cap"
-            f") candidates, ({tsquery}) q ORDER BY score DESC, id DESC LIMIT :limit"
+            f"WITH q AS (SELECT ({tsquery}) AS query) "
+            f"SELECT c.id, ({matched}) * {COORDINATION_WEIGHT} + ts_rank_cd(c.search_vector, q.query) AS score "
+            "FROM q, LATERAL ("
+            f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ q.query{where} LIMIT :cap"
+            ") c ORDER BY score DESC, c.id DESC LIMIT :limit"
         )
         rows = session.execute(sql, {**term_params, **params, "cap": PG_RANK_CAP, "limit": limit}).all()
         hits = [(int(paper_id), float(score)) for paper_id, score in rows]

@@ -1,0 +1,257 @@
+"""Search through HTTP and the CLI, on SQLite and PostgreSQL: keyword, semantic, hybrid, filters, bad queries."""
+
+import json
+from functools import cache
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from dailypapers.cli import app as cli
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.papers.importing import import_paper_batch
+from dailypapers.papers.models import Paper
+from dailypapers.papers.services import ImportSummary
+from dailypapers.search.embedder import get_embedder, paper_text
+from dailypapers.search.models import PaperVector
+from dailypapers.search.query import parse_query
+from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.search.tasks import embed_pending, pending_count
+from dailypapers.sources.arxiv_kaggle import iter_records
+from tests.conftest import FIXTURES
+from tests.factories import load_days
+
+runner = CliRunner()
+KAGGLE = FIXTURES / "kaggle" / "snapshot-head50.jsonl"
+
+
+@cache
+def _vectors(model_id: str, texts: tuple[tuple[str, str], ...]) -> dict[str, bytes]:
+    """Embeddings of the fixture papers, computed once per session (the model runs at ~25 papers/s)."""
+    embedder = get_embedder(Settings())
+    matrix = embedder.embed([text for _, text in texts])
+    return {
+        arxiv_id: np.ascontiguousarray(v, dtype="<f4").tobytes() for (arxiv_id, _), v in zip(texts, matrix, strict=True)
+    }
+
+
+def _load(db: Database, *, vectors: bool = True) -> None:
+    load_days(db)
+    records = [(f"line {n}", r) for n, r in iter_records(KAGGLE)]
+    import_paper_batch(db, records, ImportSummary())  # type: ignore[arg-type]
+    if not vectors:
+        return
+    embedder = get_embedder(Settings())
+    with db.read() as session:
+        papers = session.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract).order_by(Paper.arxiv_id)
+        ).all()
+    cached = _vectors(embedder.model_id, tuple((a, paper_text(t, ab)) for _, a, t, ab in papers))
+    with db.write() as session:
+        session.add_all(
+            PaperVector(paper_id=pid, model=embedder.model_id, dim=embedder.dim, vector=cached[aid])
+            for pid, aid, _, _ in papers
+        )
+
+
+@pytest.fixture
+def loaded(db: Database) -> Database:
+    _load(db)
+    return db
+
+
+def _ids(client: TestClient, **params: object) -> list[str]:
+    response = client.get("/api/papers/search", params=params)
+    assert response.status_code == 200, response.text
+    return [p["id"] for p in response.json()]
+
+
+def test_keyword_ranks_title_matches_first(loaded: Database, client: TestClient) -> None:
+    ids = _ids(client, q="state space duality", mode="keyword")
+    assert ids[0] == "2405.21060"  # "...Through Structured State Space Duality"
+
+
+def test_author_names_are_searchable_and_filterable(loaded: Database, client: TestClient) -> None:
+    assert _ids(client, q="Albert Gu", mode="keyword")[0] == "2405.21060"
+    filtered = _ids(client, q="models", mode="keyword", author="tri dao")
+    assert filtered == ["2405.21060"]
+
+
+def test_exact_id_and_exact_title_are_pinned_first(loaded: Database, client: TestClient) -> None:
+    assert _ids(client, q="arXiv:0704.0013v2")[0] == "0704.0013"
+    with loaded.read() as session:
+        title = session.scalar(select(Paper.title).where(Paper.arxiv_id == "0704.0005"))
+    assert title is not None
+    response = client.get("/search", params={"q": title})
+    assert "exact match" in response.text
+    assert _ids(client, q=title, mode="semantic")[0] == "0704.0005"
+
+
+def test_typos_are_tolerated(loaded: Database, client: TestClient) -> None:
+    assert "2405.21060" in _ids(client, q="Transfromers strucured duality", mode="keyword")[:3]
+
+
+def test_filters(loaded: Database, client: TestClient) -> None:
+    hep = _ids(client, q="quark production", mode="keyword", category="hep-ph")
+    assert hep
+    with loaded.read() as session:
+        cats = dict(session.execute(select(Paper.arxiv_id, Paper.categories)).all())
+        dates = dict(session.execute(select(Paper.arxiv_id, Paper.published_at)).all())
+        repos = dict(session.execute(select(Paper.arxiv_id, Paper.github_repo)).all())
+    assert all("hep-ph" in cats[i].split() for i in hep)
+    recent = _ids(client, q="model", mode="keyword", **{"from": "2025-10-01", "until": "2025-12-31"}, limit=100)
+    assert recent and all(dates[i] and dates[i].year == 2025 for i in recent)
+    coded = _ids(client, q="model", mode="hybrid", has_code="true", limit=100)
+    assert coded and all(repos[i] for i in coded)
+
+
+def test_semantic_finds_meaning_without_shared_words(loaded: Database, client: TestClient) -> None:
+    # No word in common with "Transformers are SSMs: ... Structured State Space Duality" except via meaning.
+    ids = _ids(client, q="linear recurrent sequence models as an alternative to attention", mode="semantic", limit=5)
+    assert "2405.21060" in ids
+
+
+def test_hybrid_fuses_both(loaded: Database, settings: Settings) -> None:
+    engine = SearchEngine(loaded, settings)
+    query = parse_query("diphoton production at hadron colliders")
+    with loaded.read() as session:
+        keyword = [i for i, _ in engine.ranked_ids(session, query, Mode.keyword, 20)]
+        semantic = [i for i, _ in engine.ranked_ids(session, query, Mode.semantic, 20)]
+        hybrid = [i for i, _ in engine.ranked_ids(session, query, Mode.hybrid, 20)]
+        first = session.scalar(select(Paper.id).where(Paper.arxiv_id == "0704.0001"))
+    assert hybrid[0] == first == keyword[0] == semantic[0]
+    assert set(hybrid) <= set(keyword) | set(semantic)
+
+
+def test_keyword_works_before_any_vector_exists(db: Database, client: TestClient) -> None:
+    _load(db, vectors=False)
+    assert _ids(client, q="state space duality")[0] == "2405.21060"  # hybrid falls back to keyword
+    assert _ids(client, q="state space duality", mode="semantic") == []
+
+
+BAD_QUERIES = [
+    '"',
+    "*",
+    "NEAR",
+    "NEAR(a b)",
+    "-",
+    "()",
+    '"unterminated',
+    "a AND OR NOT b",
+    "title:foo",
+    "^x",
+    "x*",
+    "{a b}",
+    "ζ-function",
+    "🙂 emoji",
+    "学习",
+    "'; DROP TABLE papers; --",
+    "1' OR '1'='1",
+    "%_%",
+    "\\",
+    "\x00nul",
+]
+
+
+@pytest.mark.parametrize("q", BAD_QUERIES)
+def test_hostile_queries_never_fail(loaded: Database, client: TestClient, q: str) -> None:
+    for mode in ("keyword", "semantic", "hybrid"):
+        api = client.get("/api/papers/search", params={"q": q, "mode": mode})
+        assert api.status_code in (200, 400), (q, mode, api.text)
+        if api.status_code == 400:
+            assert api.json()["error"]
+        page = client.get("/search", params={"q": q, "mode": mode})
+        assert page.status_code in (200, 400), (q, mode)
+    with loaded.read() as session:
+        assert session.scalar(select(func.count()).select_from(Paper)) == 119
+
+
+def test_empty_and_long_queries(loaded: Database, client: TestClient) -> None:
+    assert client.get("/search").status_code == 200
+    assert client.get("/search", params={"q": ""}).status_code == 200
+    empty = client.get("/api/papers/search", params={"q": ""})
+    assert empty.status_code == 400 and "no words" in empty.json()["error"]
+    long = "x" * 10_240
+    response = client.get("/api/papers/search", params={"q": long})
+    assert response.status_code == 400 and "limit is 1,000" in response.json()["error"]
+    page = client.get("/search", params={"q": long})
+    assert page.status_code == 400 and "limit is 1,000" in page.text
+    assert client.get("/api/papers/search", params={"q": "x", "limit": 101}).status_code == 422
+    assert client.get("/api/papers/search", params={"q": "x", "mode": "magic"}).status_code == 422
+    assert client.get("/api/papers/search", params={"q": "x", "from": "yesterday"}).status_code == 400
+
+
+def test_search_page_highlights_and_pages(loaded: Database, client: TestClient) -> None:
+    html = client.get("/search", params={"q": "models", "mode": "keyword"}).text
+    assert "<mark>" in html and "results for “models”" in html
+    assert "Page 1 of" in html
+    second = client.get("/search", params={"q": "models", "mode": "keyword", "page": 2})
+    assert "Page 2 of" in second.text
+
+
+def test_htmx_gets_only_the_results(loaded: Database, client: TestClient) -> None:
+    fragment = client.get("/search", params={"q": "diffusion"}, headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and 'class="results"' in fragment
+    assert "<html" in client.get("/search", params={"q": "diffusion"}).text
+
+
+def test_every_page_has_the_search_box(loaded: Database, client: TestClient) -> None:
+    for path in ("/", "/papers/2405.21060", "/papers/week/2025-W44", "/search"):
+        assert 'action="/search"' in client.get(path).text
+
+
+def test_similar_papers(loaded: Database, client: TestClient, settings: Settings) -> None:
+    html = client.get("/papers/0704.0001").text
+    assert "Similar papers" in html
+    with loaded.read() as session:
+        paper = session.scalar(select(Paper).where(Paper.arxiv_id == "0704.0001"))
+        assert paper is not None
+        similar = SearchEngine(loaded, settings).similar(session, paper)
+    assert similar and all(r.arxiv_id != "0704.0001" for r in similar)
+
+
+def test_embedding_job_and_invalidation(db: Database, settings: Settings) -> None:
+    load_days(db, FIXTURES / "hf_days" / "2024-06-03.json")
+    embedder = get_embedder(settings)
+    assert pending_count(db, embedder.model_id) == 6
+    assert embed_pending(db, embedder) == 6
+    assert pending_count(db, embedder.model_id) == 0
+    assert embed_pending(db, embedder) == 0
+    # A new title makes the old vector stale: it is dropped in the same transaction, and re-made by the job.
+    import json as jsonlib
+
+    data = jsonlib.loads((FIXTURES / "hf_days" / "2024-06-03.json").read_text())
+    data[0]["title"] = data[0]["paper"]["title"] = "A New Title for the Same Paper"
+    path = settings.data_dir / "2024-06-03.json"
+    path.write_text(jsonlib.dumps(data))
+    load_days(db, path)
+    assert pending_count(db, embedder.model_id) == 1
+    assert pending_count(db, "another-model") == 6  # a model change re-embeds everything
+
+
+def test_cli_search_and_index(env_settings: Settings, db: Database) -> None:
+    load_days(db, FIXTURES / "hf_days" / "2024-06-03.json")
+    status = runner.invoke(cli, ["index", "status"])
+    assert "6 papers without a" in status.output
+    result = runner.invoke(cli, ["index", "embed", "--batch-size", "4"])
+    assert result.exit_code == 0, result.output
+    assert "6 papers embedded; 0 left" in result.output
+    found = runner.invoke(cli, ["search", "state space duality", "--json", "--limit", "3"])
+    assert found.exit_code == 0, found.output
+    rows = [json.loads(line) for line in found.output.splitlines() if line.startswith("{")]
+    assert rows[0]["id"] == "2405.21060"
+    table = runner.invoke(cli, ["search", "2405.21060", "--mode", "keyword"])
+    assert "2405.21060" in table.output
+    bad = runner.invoke(cli, ["search", "!!!"])
+    assert bad.exit_code == 2 and "no words" in bad.output
+
+
+def test_huggingface_hub_list_papers(loaded: Database, live_server: str) -> None:
+    from huggingface_hub import HfApi
+
+    papers = list(HfApi(endpoint=live_server, token=False).list_papers(query="state space duality"))
+    assert papers and papers[0].id == "2405.21060"
+    assert papers[0].title and papers[0].authors
