@@ -113,6 +113,14 @@ class Settings(BaseSettings):
         default=0, ge=0, description="onnxruntime threads for the bundled model (0: one per core)."
     )
 
+    search_rrf_k: int = Field(
+        default=60,
+        ge=1,
+        le=1000,
+        description="Reciprocal-rank fusion constant of hybrid search: score = sum of 1/(k + rank). Larger k "
+        "flattens the advantage of top ranks.",
+    )
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:

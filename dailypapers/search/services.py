@@ -22,7 +22,8 @@ from dailypapers.search.index import VectorIndex
 from dailypapers.search.keyword import backend_for, bind_datetimes, filter_sql
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
 
-# Reciprocal-rank fusion constant (Cormack et al. 2009); tuned on SciFact train only (benchmarks/).
+# Default reciprocal-rank fusion constant (Cormack et al. 2009); DAILYPAPERS_SEARCH_RRF_K overrides it, and
+# benchmarks/search_quality.py compares values on SciFact train.
 RRF_K = 60
 # Candidates each ranker contributes before fusion, and the deepest page a search can reach.
 CANDIDATES = 100
@@ -122,7 +123,7 @@ class SearchEngine:
             ]
         else:
             keyword = [paper_id for paper_id, _ in backend_for(session).search(session, query, candidates)]
-            ranked = rrf([keyword, self._semantic(session, query, candidates)])
+            ranked = rrf([keyword, self._semantic(session, query, candidates)], k=self.settings.search_rrf_k)
         pinned = self._allowed(session, query, self._pinned(session, query))
         top = float(ranked[0][1]) + 1.0 if ranked else 1.0
         head = [(paper_id, top) for paper_id in pinned]

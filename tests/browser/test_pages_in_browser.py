@@ -107,3 +107,24 @@ def test_error_page(browser: Browser, site: str, artifacts: Path) -> None:
     assert "not a valid date" in page.locator(".error-message").inner_text()
     page.screenshot(path=str(artifacts / "error-400.png"))
     page.close()
+
+
+def test_search_as_you_type_and_without_javascript(browser: Browser, site: str, artifacts: Path) -> None:
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(site + "/search")
+    page.fill("#search-q", "state space duality")
+    page.wait_for_selector("li.result")  # htmx replaced the results without a page load
+    assert page.url.endswith("/search?q=state+space+duality&mode=hybrid") or "q=state" in page.url
+    first = page.locator("li.result h2").first.inner_text()
+    assert "State Space Duality" in first
+    assert page.locator("li.result mark").count() > 0
+    page.screenshot(path=str(artifacts / "search.png"))
+    page.close()
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(site + "/papers/2405.21060")
+    plain.fill("#site-q", "diphoton")
+    plain.press("#site-q", "Enter")
+    plain.wait_for_url("**/search?q=diphoton")
+    assert "diphoton" in plain.locator("li.result").first.inner_text().lower()
+    context.close()
