@@ -1,0 +1,175 @@
+"""Benchmark: search latency (keyword, vector, hybrid incl. the query embedding) at 10k and 100k papers, SQLite.
+
+Corpus: real titles and abstracts (Hugging Face daily papers, arXiv daily listings, the 2007 OAI pages, SciFact,
+from ``../shared/data``) resampled up to each size; each copy gets another real paper's title, so term statistics
+stay realistic. Vectors: the bundled model embeds ``--real-vectors`` real abstracts; the rest are noisy copies of
+those (normalised ``v + N(0, sigma)``), as embedding 100k abstracts would take over an hour on 2 cores.
+Queries: real paper titles and SciFact claims, run warm. Also printed: vector index memory, and exact-vs-exact
+recall is 1.0 by construction (the index is an exact numpy scan; an ANN index would be measured here).
+
+    .venv/bin/python benchmarks/search_speed.py [--sizes 10000,100000] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from dailypapers.config import Settings  # noqa: E402
+from dailypapers.db import Database, utcnow  # noqa: E402
+from dailypapers.migrations import upgrade  # noqa: E402
+from dailypapers.papers.models import Paper  # noqa: E402
+from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line  # noqa: E402
+from dailypapers.papers.services import upsert_papers  # noqa: E402
+from dailypapers.search.embedder import get_embedder, paper_text  # noqa: E402
+from dailypapers.search.models import PaperVector  # noqa: E402
+from dailypapers.search.query import parse_query  # noqa: E402
+from dailypapers.search.services import Mode, SearchEngine  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+
+
+def real_papers() -> list[tuple[str, str]]:
+    papers: list[tuple[str, str]] = []
+    for path in sorted((DATA / "hf_daily_papers" / "days").glob("*.json")):
+        try:
+            items = json.loads(path.read_text())
+        except ValueError:
+            continue
+        if isinstance(items, list):
+            papers += [(i["paper"]["title"], i["paper"]["summary"]) for i in items if isinstance(i, dict)]
+    for path in sorted((DATA / "arxiv_daily_listings").rglob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            if row.get("title") and row.get("abstract"):
+                papers.append((row["title"], row["abstract"]))
+    for path in sorted((DATA / "eval_scifact").glob("corpus-part*.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            abstract = " ".join(row["abstract"]) if isinstance(row["abstract"], list) else row["abstract"]
+            papers.append((row["title"], abstract))
+    return [(clean_line(t), clean_abstract(a)) for t, a in dict.fromkeys(papers) if t and a]
+
+
+def build(size: int, papers: list[tuple[str, str]], real_vectors: np.ndarray, directory: Path) -> Settings:
+    settings = Settings(data_dir=directory, database_url=None)
+    upgrade(settings)
+    db = Database.from_settings(settings)
+    rng = random.Random(size)
+    model = get_embedder(settings)
+    records = []
+    for n in range(size):
+        title, abstract = papers[n] if n < len(papers) else (rng.choice(papers)[0], rng.choice(papers)[1])
+        records.append(
+            PaperRecord(
+                arxiv_id=f"{2001 + n // 99999:04d}.{n % 99999:05d}",
+                title=title,
+                abstract=abstract,
+                authors=(f"Author {rng.randrange(50_000)}",),
+            )
+        )
+    started = time.perf_counter()
+    for start in range(0, size, 5000):
+        with db.write() as session:
+            upsert_papers(session, records[start : start + 5000])
+    print(f"  stored and keyword-indexed {size:,} papers in {time.perf_counter() - started:.1f} s")
+    noise = np.random.default_rng(size)
+    with db.read() as session:
+        ids = list(session.scalars(select(Paper.id).order_by(Paper.id)))
+    now = utcnow()
+    for start in range(0, len(ids), 20_000):
+        chunk = ids[start : start + 20_000]
+        base = real_vectors[noise.integers(0, len(real_vectors), len(chunk))]
+        vectors = base + noise.normal(0, 0.03, base.shape).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        with db.write() as session:
+            session.execute(
+                PaperVector.__table__.insert(),
+                [  # type: ignore[attr-defined]
+                    {
+                        "paper_id": pid,
+                        "model": model.model_id,
+                        "dim": model.dim,
+                        "vector": np.ascontiguousarray(v, dtype="<f4").tobytes(),
+                        "created_at": now,
+                    }
+                    for pid, v in zip(chunk, vectors, strict=True)
+                ],
+            )
+    db.dispose()
+    return settings
+
+
+def percentiles(samples: list[float]) -> str:
+    samples = sorted(samples)
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return f"{statistics.median(samples):>8.2f} {p99:>8.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--real-vectors", type=int, default=600)
+    args = parser.parse_args()
+    if not (DATA / "hf_daily_papers").is_dir():
+        print(f"missing data: {DATA / 'hf_daily_papers'} (this benchmark resamples ../shared/data)")
+        return 2
+    papers = real_papers()
+    rng = random.Random(7)
+    embedder = get_embedder(Settings())
+    sample = rng.sample(papers, args.real_vectors)
+    started = time.perf_counter()
+    real_vectors = embedder.embed([paper_text(t, a) for t, a in sample])
+    raw_speed = args.real_vectors / (time.perf_counter() - started)
+    queries = [t for t, _ in rng.sample(papers, args.queries // 2)]
+    claims = DATA / "eval_scifact" / "claims_train.jsonl"
+    if claims.exists():
+        queries += [json.loads(line)["claim"] for line in claims.read_text().splitlines()[: args.queries // 2]]
+    print(
+        f"{len(papers):,} distinct real papers; {len(queries)} queries; model {embedder.model_id} "
+        f"({raw_speed:.1f} abstracts/s when embedding)\n"
+    )
+    print(f"{'papers':>8} {'mode':<9} {'p50 ms':>8} {'p99 ms':>8}")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        with tempfile.TemporaryDirectory() as directory:
+            settings = build(size, papers, real_vectors, Path(directory))
+            db = Database.from_settings(settings)
+            engine = SearchEngine(db, settings, embedder)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            index = engine.index
+            index_mb = index.matrix.nbytes / 2**20
+            parsed = [parse_query(q[:1000]) for q in queries]
+            with db.read() as session:
+                for mode in (Mode.keyword, Mode.semantic, Mode.hybrid):
+                    for q in parsed[:20]:
+                        engine.ranked_ids(session, q, mode, 20)  # warm-up
+                    timings = []
+                    for q in parsed:
+                        t = time.perf_counter()
+                        engine.ranked_ids(session, q, mode, 20)
+                        timings.append((time.perf_counter() - t) * 1000)
+                    label = "vector" if mode is Mode.semantic else mode.value
+                    print(f"{size:>8,} {label:<9} {percentiles(timings)}")
+            after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(f"{size:>8,} vector index {index_mb:.0f} MB in memory (peak RSS +{(after - before) / 1024:.0f} MB)\n")
+            db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
