@@ -8,6 +8,7 @@ vector candidates.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,7 +20,7 @@ from dailypapers.db import Database
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder
 from dailypapers.search.index import VectorIndex
-from dailypapers.search.keyword import backend_for, bind_datetimes, filter_sql
+from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, bind_datetimes, filter_sql
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
 
 # Default reciprocal-rank fusion constant (Cormack et al. 2009); DAILYPAPERS_SEARCH_RRF_K overrides it, and
@@ -30,6 +31,8 @@ CANDIDATES = 100
 MAX_RESULTS = 500
 # Vector candidates taken before SQL filters are applied to them (filters can be selective).
 FILTERED_VECTOR_POOL = 2000
+# Threads that embed queries for hybrid search beside the keyword query (one per spare core is enough).
+SEMANTIC_THREADS = 2
 
 
 class Mode(StrEnum):
@@ -67,6 +70,8 @@ class SearchEngine:
         self.settings = settings
         self._embedder = embedder
         self._index: VectorIndex | None = None
+        self.keyword: KeywordBackend = backend_for_dialect(db.engine.dialect.name)
+        self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="dailypapers-search")
 
     @property
     def embedder(self) -> Embedder:
@@ -99,15 +104,18 @@ class SearchEngine:
         allowed = set(session.scalars(sql, {"ids": candidate_ids, **bind_datetimes(session, params)}).all())
         return [i for i in candidate_ids if i in allowed]
 
-    def _semantic(self, session: Session, query: ParsedQuery, k: int) -> list[int]:
+    def _nearest(self, query: ParsedQuery, k: int) -> list[int]:
+        """Embed the query and scan the index: no database access, so it can run beside the keyword query."""
         index = self.index
         if len(index) == 0:
             return []
         vector = self.embedder.embed([query.text])[0]
-        if not query.filters.active:
-            return [paper_id for paper_id, _ in index.search(vector, k)]
-        pool = [paper_id for paper_id, _ in index.search(vector, FILTERED_VECTOR_POOL)]
-        return self._allowed(session, query, pool)[:k]
+        depth = FILTERED_VECTOR_POOL if query.filters.active else k
+        return [paper_id for paper_id, _ in index.search(vector, depth)]
+
+    def _semantic(self, session: Session, query: ParsedQuery, k: int, nearest: list[int] | None = None) -> list[int]:
+        pool = self._nearest(query, k) if nearest is None else nearest
+        return self._allowed(session, query, pool)[:k] if query.filters.active else pool[:k]
 
     def ranked_ids(self, session: Session, query: ParsedQuery, mode: Mode, depth: int) -> list[tuple[int, float]]:
         """(paper id, score) best first, exact id/title matches first, at most ``depth``."""
@@ -115,15 +123,19 @@ class SearchEngine:
         candidates = max(CANDIDATES, depth)
         ranked: list[tuple[int, float]]
         if mode is Mode.keyword:
-            ranked = backend_for(session).search(session, query, candidates)
+            ranked = self.keyword.search(session, query, candidates)
         elif mode is Mode.semantic:
             ranked = [
                 (paper_id, 1.0 / (RRF_K + rank))
                 for rank, paper_id in enumerate(self._semantic(session, query, candidates), start=1)
             ]
         else:
-            keyword = [paper_id for paper_id, _ in backend_for(session).search(session, query, candidates)]
-            ranked = rrf([keyword, self._semantic(session, query, candidates)], k=self.settings.search_rrf_k)
+            # The query embedding and vector scan (onnxruntime and numpy release the GIL) run on the other core
+            # while the database answers the keyword query: hybrid costs about the slower of the two.
+            nearest = self._pool.submit(self._nearest, query, candidates)
+            keyword = [paper_id for paper_id, _ in self.keyword.search(session, query, candidates)]
+            semantic = self._semantic(session, query, candidates, nearest.result())
+            ranked = rrf([keyword, semantic], k=self.settings.search_rrf_k)
         pinned = self._allowed(session, query, self._pinned(session, query))
         top = float(ranked[0][1]) + 1.0 if ranked else 1.0
         head = [(paper_id, top) for paper_id in pinned]
@@ -173,5 +185,5 @@ class SearchEngine:
                 query = parse_query(paper.title)
             except InvalidQuery:
                 return []
-            ranked = [h for h in backend_for(session).search(session, query, k + 1) if h[0] != paper.id][:k]
+            ranked = [h for h in self.keyword.search(session, query, k + 1) if h[0] != paper.id][:k]
         return self.hydrate(session, ranked)
