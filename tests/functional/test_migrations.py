@@ -1,5 +1,6 @@
 """Migrations run on both databases and agree with the models."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -9,6 +10,7 @@ from dailypapers.db import Base, Database
 from dailypapers.migrations import current_revision, head_revision, include_name, is_up_to_date
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_models_and_migrations_agree(db: Database) -> None:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
