@@ -52,6 +52,8 @@ services:
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/web_pages.py
 	$(BIN)/python benchmarks/ingest_oai.py
+	$(BIN)/python benchmarks/search_quality.py
+	$(BIN)/python benchmarks/search_speed.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
