@@ -48,6 +48,7 @@ chromium:
 # DAILYPAPERS_REQUIRE_POSTGRES=1) when it cannot be reached.
 services:
 	@scripts/ensure_postgres.sh
+	@scripts/ensure_pgvector.sh
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/web_pages.py
