@@ -14,7 +14,7 @@ from dailypapers.config import Settings
 from dailypapers.db import create_db_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
-# Created by raw SQL in migration 0003 (dialect-specific keyword index), unknown to the models on purpose.
+# Created by raw SQL in migrations 0003 and 0004 (keyword index, pgvector), unknown to the models on purpose.
 KEYWORD_INDEX_NAMES = frozenset(
     {
         "papers_fts",
@@ -27,6 +27,8 @@ KEYWORD_INDEX_NAMES = frozenset(
         "ix_papers_search_vector",
         "ix_papers_title_trgm",
         "ix_papers_title_lower",
+        "embedding",
+        "ix_paper_vectors_hnsw_minilm",
     }
 )
 

@@ -19,7 +19,7 @@ from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder
-from dailypapers.search.index import VectorIndex
+from dailypapers.search.index import PgVectorIndex, VectorIndex, has_pgvector
 from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, bind_datetimes, filter_sql
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
 
@@ -69,7 +69,7 @@ class SearchEngine:
         self.db = db
         self.settings = settings
         self._embedder = embedder
-        self._index: VectorIndex | None = None
+        self._index: VectorIndex | PgVectorIndex | None = None
         self.keyword: KeywordBackend = backend_for_dialect(db.engine.dialect.name)
         self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="dailypapers-search")
 
@@ -80,9 +80,10 @@ class SearchEngine:
         return self._embedder
 
     @property
-    def index(self) -> VectorIndex:
+    def index(self) -> VectorIndex | PgVectorIndex:
         if self._index is None:
-            self._index = VectorIndex(self.db, self.embedder.model_id, self.embedder.dim)
+            kind = PgVectorIndex if has_pgvector(self.db) else VectorIndex
+            self._index = kind(self.db, self.embedder.model_id, self.embedder.dim)
         self._index.refresh()
         return self._index
 

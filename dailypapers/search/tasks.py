@@ -16,6 +16,7 @@ from dailypapers.db import Database, utcnow
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder, paper_text
+from dailypapers.search.index import PgVectorIndex, has_pgvector
 from dailypapers.search.models import PaperVector
 
 BATCH = 64
@@ -72,6 +73,8 @@ def embed_pending(
         done += len(rows)
         if on_batch is not None:
             on_batch(len(rows))
+    if done and has_pgvector(db):
+        PgVectorIndex(db, embedder.model_id, embedder.dim).sync()
     return done
 
 

@@ -11,6 +11,7 @@ from dailypapers.migrations import current_revision, head_revision, include_name
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:Did not recognize type .vector. of column .embedding.")
 def test_models_and_migrations_agree(db: Database) -> None:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})

@@ -255,3 +255,21 @@ def test_huggingface_hub_list_papers(loaded: Database, live_server: str) -> None
     papers = list(HfApi(endpoint=live_server, token=False).list_papers(query="state space duality"))
     assert papers and papers[0].id == "2405.21060"
     assert papers[0].title and papers[0].authors
+
+
+def test_postgresql_uses_pgvector_when_the_extension_is_there(loaded: Database, settings: Settings) -> None:
+    from dailypapers.search.index import PgVectorIndex, VectorIndex, has_pgvector
+
+    engine = SearchEngine(loaded, settings)
+    if loaded.engine.dialect.name == "sqlite":
+        assert isinstance(engine.index, VectorIndex)
+        return
+    if not has_pgvector(loaded):
+        pytest.skip("this PostgreSQL has no pgvector (scripts/ensure_pgvector.sh builds it)")
+    index = engine.index
+    assert isinstance(index, PgVectorIndex) and len(index) == 119
+    exact = VectorIndex(loaded, index.model_id, index.dim)
+    exact.refresh(force=True)
+    query = get_embedder(settings).embed(["diphoton production at hadron colliders"])[0]
+    approximate = [pid for pid, _ in index.search(query, 10)]
+    assert len(set(approximate) & {pid for pid, _ in exact.search(query, 10)}) >= 9  # recall@10 vs exact
