@@ -20,9 +20,13 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,12 +40,14 @@ from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line  # noqa: E402
 from dailypapers.papers.services import upsert_papers  # noqa: E402
 from dailypapers.search.embedder import get_embedder, paper_text  # noqa: E402
+from dailypapers.search.index import PgVectorIndex  # noqa: E402
 from dailypapers.search.models import PaperVector  # noqa: E402
 from dailypapers.search.query import parse_query  # noqa: E402
 from dailypapers.search.services import Mode, SearchEngine  # noqa: E402
 from dailypapers.search.tasks import embed_pending  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
+POSTGRES_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 
 def real_papers() -> list[tuple[str, str]]:
@@ -66,8 +72,10 @@ def real_papers() -> list[tuple[str, str]]:
     return [(clean_line(t), clean_abstract(a)) for t, a in dict.fromkeys(papers) if t and a]
 
 
-def build(size: int, papers: list[tuple[str, str]], real_vectors: np.ndarray, directory: Path) -> Settings:
-    settings = Settings(data_dir=directory, database_url=None)
+def build(
+    size: int, papers: list[tuple[str, str]], real_vectors: np.ndarray, directory: Path, database_url: str | None
+) -> Settings:
+    settings = Settings(data_dir=directory, database_url=database_url)
     upgrade(settings)
     db = Database.from_settings(settings)
     rng = random.Random(size)
@@ -134,6 +142,21 @@ def _pipeline_speed(sample: list[tuple[str, str]]) -> float:
     return done / elapsed
 
 
+@contextmanager
+def _database(backend: str) -> Iterator[str | None]:
+    if backend == "sqlite":
+        yield None
+        return
+    name = f"dailypapers_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def percentiles(samples: list[float]) -> str:
     samples = sorted(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
@@ -145,6 +168,12 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--real-vectors", type=int, default=600)
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: a throwaway database on 127.0.0.1:5432 (pgvector HNSW when available)",
+    )
     args = parser.parse_args()
     if not (DATA / "hf_daily_papers").is_dir():
         print(f"missing data: {DATA / 'hf_daily_papers'} (this benchmark resamples ../shared/data)")
@@ -168,13 +197,22 @@ def main() -> int:
     )
     print(f"{'papers':>8} {'mode':<9} {'p50 ms':>8} {'p99 ms':>8}")
     for size in [int(s) for s in args.sizes.split(",")]:
-        with tempfile.TemporaryDirectory() as directory:
-            settings = build(size, papers, real_vectors, Path(directory))
+        with tempfile.TemporaryDirectory() as directory, _database(args.backend) as database_url:
+            settings = build(size, papers, real_vectors, Path(directory), database_url)
+            if args.backend == "postgresql":
+                started = time.perf_counter()
+                with Database.from_settings(settings).engine.connect() as connection:
+                    has_vector = connection.exec_driver_sql(
+                        "SELECT 1 FROM information_schema.columns WHERE column_name = 'embedding'"
+                    ).first()
+                if has_vector:
+                    PgVectorIndex(Database.from_settings(settings), embedder.model_id, embedder.dim).sync()
+                    print(f"  filled pgvector column and HNSW index in {time.perf_counter() - started:.1f} s")
             db = Database.from_settings(settings)
             engine = SearchEngine(db, settings, embedder)
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             index = engine.index
-            index_mb = index.matrix.nbytes / 2**20
+            index_mb = index.matrix.nbytes / 2**20 if hasattr(index, "matrix") else 0.0
             parsed = [parse_query(q[:1000]) for q in queries]
             with db.read() as session:
                 for mode in (Mode.keyword, Mode.semantic, Mode.hybrid):

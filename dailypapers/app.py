@@ -42,6 +42,7 @@ def create_app(
         yield
         if scheduler is not None:
             scheduler.stop()
+        _app.state.search.close()
         if owns_database:
             db.dispose()
 

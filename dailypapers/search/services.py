@@ -73,6 +73,9 @@ class SearchEngine:
         self.keyword: KeywordBackend = backend_for_dialect(db.engine.dialect.name)
         self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="dailypapers-search")
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
