@@ -22,7 +22,8 @@ from dailypapers.search.query import Filters, ParsedQuery
 FTS_WEIGHTS = (10.0, 5.0, 1.0)
 # PostgreSQL ranks at most this many matches (ts_rank over every match of a common word is slow).
 PG_RANK_CAP = 5000
-COORDINATION_WEIGHT = 10
+# Keeps papers matching only some terms below every paper matching all of them (ts_rank_cd is < 10 in practice).
+ALL_TERMS_BONUS = 10.0
 # Below this many hits the typo-tolerant path runs as well.
 FUZZY_BELOW = 5
 FUZZY_MIN_TERM_CHARS = 4
@@ -176,27 +177,29 @@ class PostgresKeyword:
             "SELECT count(*) FROM papers WHERE search_vector @@ plainto_tsquery('english', :term)"
         )
 
+    def _ranked(
+        self, session: Session, tsquery: str, terms: dict[str, str], where: str, params: dict[str, Any], limit: int
+    ) -> list[tuple[int, float]]:
+        rows = session.execute(
+            text(_ranked_sql(tsquery, where)), {**terms, **params, "cap": PG_RANK_CAP, "limit": limit}
+        )
+        return [(int(paper_id), float(score)) for paper_id, score in rows]
+
     def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         if not query.terms:
             return []
         where, params = filter_sql(query.filters)
         terms = self.stats.prune(session, query.terms)
-        term_params = {f"t{i}": term for i, term in enumerate(terms)}
-        tsquery = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(term_params)))
-        # ts_rank_cd barely rewards matching more of an OR query's terms; the count of matched terms (a
-        # coordination factor, as classic Lucene has) comes first, the rank breaks ties.
-        matched = " + ".join(
-            f"(c.search_vector @@ plainto_tsquery('english', :t{i}))::int" for i in range(len(term_params))
-        )
-        sql = text(
-            f"WITH q AS (SELECT ({tsquery}) AS query) "
-            f"SELECT c.id, ({matched}) * {COORDINATION_WEIGHT} + ts_rank_cd(c.search_vector, q.query) AS score "
-            "FROM q, LATERAL ("
-            f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ q.query{where} LIMIT :cap"
-            ") c ORDER BY score DESC, c.id DESC LIMIT :limit"
-        )
-        rows = session.execute(sql, {**term_params, **params, "cap": PG_RANK_CAP, "limit": limit}).all()
-        hits = [(int(paper_id), float(score)) for paper_id, score in rows]
+        # Papers with all the terms first (a selective GIN lookup), then papers with any of them: that ranks by
+        # how much of the query matches (ts_rank_cd alone barely does for OR queries) and keeps the ranked
+        # candidate sets small. Each set is ranked with ts_rank_cd over at most PG_RANK_CAP matches.
+        hits = self._ranked(session, "plainto_tsquery('english', :all)", {"all": " ".join(terms)}, where, params, limit)
+        if len(hits) < limit and len(terms) > 1:
+            term_params = {f"t{i}": term for i, term in enumerate(terms)}
+            any_query = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(terms)))
+            seen = {paper_id for paper_id, _ in hits}
+            more = self._ranked(session, any_query, term_params, where, params, limit + len(hits))
+            hits += [(paper_id, score - ALL_TERMS_BONUS) for paper_id, score in more if paper_id not in seen]
         if len(hits) < FUZZY_BELOW:
             # Typos: trigram similarity of the whole query to titles (pg_trgm index on lower(title)).
             fuzzy = text(
@@ -209,6 +212,15 @@ class PostgresKeyword:
                 if paper_id not in seen:
                     hits.append((int(paper_id), float(score) * 0.01))
         return hits[:limit]
+
+
+def _ranked_sql(tsquery: str, where: str) -> str:
+    return (
+        f"WITH q AS (SELECT ({tsquery}) AS query) "
+        "SELECT c.id, ts_rank_cd(c.search_vector, q.query) AS score FROM q, LATERAL ("
+        f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ q.query{where} LIMIT :cap"
+        ") c ORDER BY score DESC, c.id DESC LIMIT :limit"
+    )
 
 
 def backend_for_dialect(dialect: str) -> KeywordBackend:
