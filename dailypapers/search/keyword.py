@@ -21,7 +21,7 @@ from dailypapers.search.query import Filters, ParsedQuery
 # bm25 column weights (title, authors, abstract): a title hit is worth ten abstract hits.
 FTS_WEIGHTS = (10.0, 5.0, 1.0)
 # PostgreSQL ranks at most this many matches (ts_rank over every match of a common word is slow).
-PG_RANK_CAP = 5000
+PG_RANK_CAP = 2000
 # Keeps papers matching only some terms below every paper matching all of them (ts_rank_cd is < 10 in practice).
 ALL_TERMS_BONUS = 10.0
 # Below this many hits the typo-tolerant path runs as well.
@@ -83,8 +83,9 @@ class TermStatistics:
     collections (SciFact's 5,183 abstracts) are never pruned, so their ranking is plain bm25.
     """
 
-    def __init__(self, count_sql: str) -> None:
+    def __init__(self, count_sql: str, min_docs: int = 0) -> None:
         self._count_sql = text(count_sql)
+        self._min_docs = min_docs
         self._df: dict[str, tuple[float, int]] = {}
         self._papers: tuple[float, int] = (0.0, 0)
         self._lock = threading.Lock()
@@ -112,14 +113,16 @@ class TermStatistics:
     def prune(self, session: Session, terms: tuple[str, ...]) -> tuple[str, ...]:
         if len(terms) < 2:
             return terms
-        limit = max(self._papers_total(session) * COMMON_TERM_SHARE, COMMON_TERM_MIN_DOCS)
+        limit = max(self._papers_total(session) * COMMON_TERM_SHARE, self._min_docs)
         rare = tuple(t for t in terms if self.document_frequency(session, t) <= limit)
         return rare or terms
 
 
 class SqliteKeyword:
     def __init__(self) -> None:
-        self.stats = TermStatistics("SELECT count(*) FROM papers_fts WHERE papers_fts MATCH '\"' || :term || '\"'")
+        self.stats = TermStatistics(
+            "SELECT count(*) FROM papers_fts WHERE papers_fts MATCH '\"' || :term || '\"'", COMMON_TERM_MIN_DOCS
+        )
 
     def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         if not query.terms:
@@ -173,6 +176,8 @@ class SqliteKeyword:
 
 class PostgresKeyword:
     def __init__(self) -> None:
+        # No absolute floor here: every match costs PostgreSQL a detoasted tsvector, so common terms are
+        # dropped at any collection size.
         self.stats = TermStatistics(
             "SELECT count(*) FROM papers WHERE search_vector @@ plainto_tsquery('english', :term)"
         )
@@ -215,10 +220,11 @@ class PostgresKeyword:
 
 
 def _ranked_sql(tsquery: str, where: str) -> str:
+    # The tsquery is written out in both places (not taken from a CTE) so the planner sees it and uses the
+    # GIN index; from a CTE it falls back to a sequential scan (35 ms at 10k papers instead of ~1 ms).
     return (
-        f"WITH q AS (SELECT ({tsquery}) AS query) "
-        "SELECT c.id, ts_rank_cd(c.search_vector, q.query) AS score FROM q, LATERAL ("
-        f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ q.query{where} LIMIT :cap"
+        f"SELECT c.id, ts_rank_cd(c.search_vector, {tsquery}) AS score FROM ("
+        f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ ({tsquery}){where} LIMIT :cap"
         ") c ORDER BY score DESC, c.id DESC LIMIT :limit"
     )
 
