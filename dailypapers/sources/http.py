@@ -106,7 +106,10 @@ class SourceClient:
         fetch = stamina.retry(on=_should_retry, attempts=RETRY_ATTEMPTS, timeout=None, wait_max=RETRY_WAIT_MAX_SECONDS)(
             self._get_once
         )
-        body: bytes = fetch(url, params, expect)
+        try:
+            body: bytes = fetch(url, params, expect)
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            raise SourceError(f"cannot reach {url} after {RETRY_ATTEMPTS} attempts: {exc}") from exc
         return body
 
     def _wait_turn(self) -> None:

@@ -270,3 +270,20 @@ def test_source_error_messages_name_the_url(source_settings: Settings, replay: R
             client.get(f"{replay.url}/api/daily_papers", expect=("json",))
     finally:
         client.close()
+
+
+def test_an_unreachable_source_is_a_clear_source_error(source_settings: Settings) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = SourceClient(source_settings)
+    try:
+        with (
+            stamina.set_testing(True, attempts=2),
+            pytest.raises(SourceError, match=r"cannot reach .* after 5 attempts"),
+        ):
+            client.get(f"http://127.0.0.1:{port}/oai", expect=("xml",))
+    finally:
+        client.close()
