@@ -40,7 +40,7 @@ from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line  # noqa: E402
 from dailypapers.papers.services import upsert_papers  # noqa: E402
 from dailypapers.search.embedder import get_embedder, paper_text  # noqa: E402
-from dailypapers.search.index import PgVectorIndex  # noqa: E402
+from dailypapers.search.index import AnnIndex, PgVectorIndex  # noqa: E402
 from dailypapers.search.models import PaperVector  # noqa: E402
 from dailypapers.search.query import parse_query  # noqa: E402
 from dailypapers.search.services import Mode, SearchEngine  # noqa: E402
@@ -157,6 +157,50 @@ def _database(backend: str) -> Iterator[str | None]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def vectors_only(real_vectors: np.ndarray, sizes: list[int], nprobe: int) -> None:
+    """Exact scan vs faiss IVF at sizes too large to store as papers here: mixtures of two real embeddings plus
+    noise (so neighbourhoods are not trivially tight), 100 queries drawn the same way."""
+    rng = np.random.default_rng(3)
+
+    def synthetic(n: int) -> np.ndarray:
+        out = np.empty((n, real_vectors.shape[1]), dtype=np.float32)
+        for start in range(0, n, 100_000):
+            m = min(100_000, n - start)
+            a = real_vectors[rng.integers(0, len(real_vectors), m)]
+            b = real_vectors[rng.integers(0, len(real_vectors), m)]
+            w = rng.uniform(0.5, 1.0, (m, 1)).astype(np.float32)
+            block = w * a + (1 - w) * b + rng.normal(0, 0.02, a.shape).astype(np.float32)
+            out[start : start + m] = block / np.linalg.norm(block, axis=1, keepdims=True)
+        return out
+
+    print(f"\n{'vectors':>9} {'index':<14} {'p50 ms':>8} {'p99 ms':>8} {'recall@10':>10} {'build s':>8} {'MB':>6}")
+    for n in sizes:
+        matrix = synthetic(n)
+        ids = np.arange(n, dtype=np.int64)
+        queries = synthetic(100)
+        exact_hits, exact_ms = [], []
+        for q in queries:
+            t = time.perf_counter()
+            scores = matrix @ q
+            top = np.argpartition(-scores, 10)[:10]
+            exact_ms.append((time.perf_counter() - t) * 1000)
+            exact_hits.append(set(top.tolist()))
+        mb = matrix.nbytes / 2**20
+        print(f"{n:>9,} {'exact numpy':<14} {percentiles(exact_ms)} {1.0:>10.3f} {0.0:>8.1f} {mb:>6.0f}")
+        started = time.perf_counter()
+        ann = AnnIndex(matrix, ids, nprobe)
+        build = time.perf_counter() - started
+        ann_ms, recall = [], []
+        for q, truth in zip(queries, exact_hits, strict=True):
+            t = time.perf_counter()
+            hits = ann.search(q, 10)
+            ann_ms.append((time.perf_counter() - t) * 1000)
+            recall.append(len({i for i, _ in hits} & truth) / 10)
+        label = f"faiss IVF np{nprobe}"
+        print(f"{n:>9,} {label:<14} {percentiles(ann_ms)} {np.mean(recall):>10.3f} {build:>8.1f} {mb:>6.0f}")
+        del matrix, ann
+
+
 def percentiles(samples: list[float]) -> str:
     samples = sorted(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
@@ -168,6 +212,10 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--real-vectors", type=int, default=600)
+    parser.add_argument(
+        "--vectors", default="", help="also time exact vs IVF on N synthetic vectors, e.g. 100000,1000000"
+    )
+    parser.add_argument("--nprobe", type=int, default=32)
     parser.add_argument(
         "--backend",
         choices=["sqlite", "postgresql"],
@@ -195,8 +243,12 @@ def main() -> int:
         f"embedding {args.real_vectors} real abstracts: raw model {raw_speed:.1f}/s, the embed job (read, embed, "
         f"store) {pipeline_speed:.1f}/s = {pipeline_speed / raw_speed:.0%} of raw\n"
     )
+    if args.vectors:
+        vectors_only(real_vectors, [int(n) for n in args.vectors.split(",")], args.nprobe)
+        if not args.sizes:
+            return 0
     print(f"{'papers':>8} {'mode':<9} {'p50 ms':>8} {'p99 ms':>8}")
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in [int(s) for s in args.sizes.split(",") if s]:
         with tempfile.TemporaryDirectory() as directory, _database(args.backend) as database_url:
             settings = build(size, papers, real_vectors, Path(directory), database_url)
             if args.backend == "postgresql":

@@ -113,6 +113,15 @@ class Settings(BaseSettings):
         default=0, ge=0, description="onnxruntime threads for the bundled model (0: one per core)."
     )
 
+    vector_ann_threshold: int = Field(
+        default=300_000,
+        ge=1,
+        description="From this many vectors on, semantic search uses a faiss IVF index instead of an exact scan "
+        "(exact: ~3 ms per query at 100k, ~55 ms at 1M on 2 cores). PostgreSQL with pgvector uses HNSW instead.",
+    )
+    vector_nprobe: int = Field(
+        default=32, ge=1, le=4096, description="IVF lists scanned per query (higher: better recall, slower)."
+    )
     search_rrf_k: int = Field(
         default=60,
         ge=1,

@@ -85,8 +85,16 @@ class SearchEngine:
     @property
     def index(self) -> VectorIndex | PgVectorIndex:
         if self._index is None:
-            kind = PgVectorIndex if has_pgvector(self.db) else VectorIndex
-            self._index = kind(self.db, self.embedder.model_id, self.embedder.dim)
+            if has_pgvector(self.db):
+                self._index = PgVectorIndex(self.db, self.embedder.model_id, self.embedder.dim)
+            else:
+                self._index = VectorIndex(
+                    self.db,
+                    self.embedder.model_id,
+                    self.embedder.dim,
+                    ann_threshold=self.settings.vector_ann_threshold,
+                    nprobe=self.settings.vector_nprobe,
+                )
         self._index.refresh()
         return self._index
 
