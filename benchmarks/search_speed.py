@@ -264,6 +264,8 @@ def main() -> int:
             engine = SearchEngine(db, settings, embedder)
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             index = engine.index
+            if hasattr(index, "wait_for_ann"):
+                index.wait_for_ann()  # a running server builds it once in the background
             index_mb = index.matrix.nbytes / 2**20 if hasattr(index, "matrix") else 0.0
             parsed = [parse_query(q[:1000]) for q in queries]
             with db.read() as session:

@@ -57,7 +57,7 @@ class AnnIndex:
 class VectorIndex:
     """Vectors of one model in memory; exact numpy scan, or faiss IVF once there are ``ann_threshold`` of them."""
 
-    def __init__(self, db: Database, model_id: str, dim: int, ann_threshold: int = 300_000, nprobe: int = 32) -> None:
+    def __init__(self, db: Database, model_id: str, dim: int, ann_threshold: int = 50_000, nprobe: int = 32) -> None:
         self.db = db
         self.model_id = model_id
         self.dim = dim
