@@ -11,6 +11,9 @@
           { left: "\\(", right: "\\)", display: false }
         ],
         throwOnError: false,
+        // Shorthands arXiv authors define in their preambles and use in abstracts.
+        macros: { "\\Q": "\\mathbb{Q}", "\\R": "\\mathbb{R}", "\\Z": "\\mathbb{Z}",
+                  "\\N": "\\mathbb{N}", "\\C": "\\mathbb{C}" },
         ignoredTags: ["script", "noscript", "style", "textarea", "pre", "code", "option"]
       });
     });
