@@ -22,6 +22,9 @@ from dailypapers.search.query import Filters, ParsedQuery
 FTS_WEIGHTS = (10.0, 5.0, 1.0)
 # PostgreSQL ranks at most this many matches (ts_rank over every match of a common word is slow).
 PG_RANK_CAP = 2000
+PG_FUZZY_MAX_TERMS = 4
+# OR queries take their candidates from the papers holding one of this many rarest terms.
+PG_CANDIDATE_TERMS = 3
 # Keeps papers matching only some terms below every paper matching all of them (ts_rank_cd is < 10 in practice).
 ALL_TERMS_BONUS = 10.0
 # Below this many hits the typo-tolerant path runs as well.
@@ -183,11 +186,17 @@ class PostgresKeyword:
         )
 
     def _ranked(
-        self, session: Session, tsquery: str, terms: dict[str, str], where: str, params: dict[str, Any], limit: int
+        self,
+        session: Session,
+        tsquery: str,
+        terms: dict[str, str],
+        where: str,
+        params: dict[str, Any],
+        limit: int,
+        candidates: str | None = None,
     ) -> list[tuple[int, float]]:
-        rows = session.execute(
-            text(_ranked_sql(tsquery, where)), {**terms, **params, "cap": PG_RANK_CAP, "limit": limit}
-        )
+        sql = _ranked_sql(tsquery, where, candidates or tsquery)
+        rows = session.execute(text(sql), {**terms, **params, "cap": PG_RANK_CAP, "limit": limit})
         return [(int(paper_id), float(score)) for paper_id, score in rows]
 
     def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
@@ -200,13 +209,20 @@ class PostgresKeyword:
         # candidate sets small. Each set is ranked with ts_rank_cd over at most PG_RANK_CAP matches.
         hits = self._ranked(session, "plainto_tsquery('english', :all)", {"all": " ".join(terms)}, where, params, limit)
         if len(hits) < limit and len(terms) > 1:
+            # Candidates are the papers with one of the rarest terms (they carry most of the rank, and their
+            # posting lists are short); they are then ranked against every term.
+            rarest = sorted(terms, key=lambda t: self.stats.document_frequency(session, t))[:PG_CANDIDATE_TERMS]
             term_params = {f"t{i}": term for i, term in enumerate(terms)}
+            term_params.update({f"r{i}": term for i, term in enumerate(rarest)})
             any_query = " || ".join(f"plainto_tsquery('english', :t{i})" for i in range(len(terms)))
+            candidate_query = " || ".join(f"plainto_tsquery('english', :r{i})" for i in range(len(rarest)))
             seen = {paper_id for paper_id, _ in hits}
-            more = self._ranked(session, any_query, term_params, where, params, limit + len(hits))
+            more = self._ranked(session, any_query, term_params, where, params, limit + len(hits), candidate_query)
             hits += [(paper_id, score - ALL_TERMS_BONUS) for paper_id, score in more if paper_id not in seen]
-        if len(hits) < FUZZY_BELOW:
-            # Typos: trigram similarity of the whole query to titles (pg_trgm index on lower(title)).
+        if len(hits) < FUZZY_BELOW and len(query.terms) <= PG_FUZZY_MAX_TERMS:
+            # Typos: trigram similarity of the query to titles (pg_trgm index on lower(title)). Only for short
+            # queries: that is where typos matter (a name, a title), and a long string makes the trigram
+            # search slow (~170 ms at 10k papers for a 10-word claim).
             fuzzy = text(
                 f"SELECT p.id, word_similarity(:q, lower(p.title)) AS score FROM papers p "
                 f"WHERE :q <% lower(p.title){where} ORDER BY score DESC LIMIT :limit"
@@ -219,12 +235,12 @@ class PostgresKeyword:
         return hits[:limit]
 
 
-def _ranked_sql(tsquery: str, where: str) -> str:
+def _ranked_sql(tsquery: str, where: str, candidates: str) -> str:
     # The tsquery is written out in both places (not taken from a CTE) so the planner sees it and uses the
     # GIN index; from a CTE it falls back to a sequential scan (35 ms at 10k papers instead of ~1 ms).
     return (
         f"SELECT c.id, ts_rank_cd(c.search_vector, {tsquery}) AS score FROM ("
-        f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ ({tsquery}){where} LIMIT :cap"
+        f"  SELECT p.id, p.search_vector FROM papers p WHERE p.search_vector @@ ({candidates}){where} LIMIT :cap"
         ") c ORDER BY score DESC, c.id DESC LIMIT :limit"
     )
 
