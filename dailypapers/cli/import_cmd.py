@@ -5,21 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dailypapers.config import Settings
+from dailypapers.cli.common import database, err, fail, finish, out, progress, say
 from dailypapers.db import Database
-from dailypapers.migrations import is_up_to_date
 from dailypapers.papers.importing import count_papers, import_daily_items, import_paper_batch
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import ImportSummary
 from dailypapers.sources import arxiv_kaggle, huggingface
 
 app = typer.Typer(help="Import papers from files.", no_args_is_help=True)
-# soft_wrap: each message stays on one line whatever the terminal width (operators grep these).
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "hf_days"
 # Lines per transaction for the arXiv snapshot: large enough to amortise the commit, small enough that a
@@ -27,47 +21,20 @@ DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "hf_days"
 JSONL_BATCH = 1000
 
 
-def database(settings: Settings | None = None) -> Database:
-    """The database of ``settings``, refusing to work on an unmigrated schema."""
-    settings = settings or Settings()
-    if not is_up_to_date(settings):
-        err.print("[red]error:[/] the database schema is not up to date; run `dailypapers db upgrade` first")
-        raise typer.Exit(1)
-    return Database.from_settings(settings)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    )
-
-
 def import_day_files(db: Database, paths: list[Path]) -> ImportSummary:
     summary = ImportSummary()
     files = huggingface.expand_paths(paths)
-    with _progress() as progress:
-        task = progress.add_task("importing day files", total=len(files))
+    with progress() as bar:
+        task = bar.add_task("importing day files", total=len(files))
         for path in files:
             try:
                 items = huggingface.read_day_file(path)
                 summary.count(import_daily_items(db, items))
             except huggingface.MalformedDayFile as exc:
                 summary.fail(f"{path}: {exc}", records=0)
-                progress.console.print(f"skipped {path}: {exc}", markup=False, highlight=False, soft_wrap=True)
-            progress.advance(task)
+                say(bar.console, f"skipped {path}: {exc}")
+            bar.advance(task)
     return summary
-
-
-def finish(summary: ImportSummary, unit: str, fail_on_errors: bool | None = None) -> None:
-    """Print the closing summary; exit 1 when anything failed."""
-    out.print(f"{summary} ({unit})")
-    if summary.errors if fail_on_errors is None else fail_on_errors:
-        raise typer.Exit(1)
 
 
 @app.command("hf")
@@ -77,8 +44,7 @@ def hf(
     """Import Hugging Face /api/daily_papers day files; re-importing changes nothing, changed values update."""
     missing = [p for p in paths if not p.exists()]
     if missing:
-        err.print(f"[red]error:[/] no such file or directory: {', '.join(map(str, missing))}")
-        raise typer.Exit(2)
+        raise fail(f"no such file or directory: {', '.join(map(str, missing))}", code=2)
     db = database()
     try:
         summary = import_day_files(db, paths)
@@ -98,23 +64,21 @@ def jsonl(
     summary = ImportSummary()
     batch: list[tuple[str, PaperRecord]] = []
     try:
-        with _progress() as progress:
-            task = progress.add_task("importing records", total=None)
+        with progress() as bar:
+            task = bar.add_task("importing records", total=None)
             for line, result in arxiv_kaggle.iter_records(path):
                 if isinstance(result, arxiv_kaggle.MalformedRecord):
                     summary.fail(f"{path}:{line}: {result}")
-                    progress.console.print(
-                        f"skipped {path}:{line}: {result}", markup=False, highlight=False, soft_wrap=True
-                    )
+                    bar.console.print(f"skipped {path}:{line}: {result}", markup=False, highlight=False, soft_wrap=True)
                     continue
                 batch.append((f"{path}:{line}", result))
                 if len(batch) >= JSONL_BATCH:
                     import_paper_batch(db, batch, summary)
-                    progress.advance(task, len(batch))
+                    bar.advance(task, len(batch))
                     batch = []
             if batch:
                 import_paper_batch(db, batch, summary)
-                progress.advance(task, len(batch))
+                bar.advance(task, len(batch))
     finally:
         db.dispose()
     finish(summary, "papers")

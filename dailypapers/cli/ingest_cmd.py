@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from dailypapers.cli.import_cmd import database, err, finish, out
+from dailypapers.cli.common import database, err, fail, finish, out, progress, say
 from dailypapers.config import Settings
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.services import ImportSummary
@@ -26,8 +25,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        err.print(f"error: {option} {value!r} is not a date (expected YYYY-MM-DD)", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(f"{option} {value!r} is not a date (expected YYYY-MM-DD)", code=2) from None
 
 
 def _settings(delay: float | None) -> Settings:
@@ -35,12 +33,6 @@ def _settings(delay: float | None) -> Settings:
     if delay is not None:
         settings = settings.model_copy(update={"arxiv_delay_seconds": delay})
     return settings
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    )
 
 
 @app.command("arxiv")
@@ -56,11 +48,9 @@ def arxiv(
 ) -> None:
     """Harvest arXiv over OAI-PMH (resumable: rerun the same command after an interruption), or fetch ids."""
     if ids and (from_ or until or set_spec):
-        err.print("error: give either --id or an OAI-PMH harvest (--from/--until/--set), not both")
-        raise typer.Exit(2)
+        raise fail("give either --id or an OAI-PMH harvest (--from/--until/--set), not both", code=2)
     if not ids and not (from_ or until or set_spec):
-        err.print("error: give --id ID (repeatable) or --from YYYY-MM-DD for an OAI-PMH harvest")
-        raise typer.Exit(2)
+        raise fail("give --id ID (repeatable) or --from YYYY-MM-DD for an OAI-PMH harvest", code=2)
     settings = _settings(delay)
     if ids:
         _ingest_ids(settings, ids)
@@ -69,7 +59,7 @@ def arxiv(
     db = database(settings)
     summary = ImportSummary()
     try:
-        with SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds) as client, _progress() as bar:
+        with SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds) as client, progress() as bar:
             task = bar.add_task("harvesting arXiv", total=None)
 
             def on_page(page: OaiPage, state: HarvestProgress) -> None:
@@ -77,13 +67,13 @@ def arxiv(
                     bar.console.print(f"resumed an interrupted harvest after page {state.pages - 1}")
                 bar.update(task, completed=state.records, description=f"harvesting arXiv (page {state.pages})")
                 for failure in page.failed:
-                    bar.console.print(f"skipped {failure}", markup=False, highlight=False, soft_wrap=True)
+                    say(bar.console, f"skipped {failure}")
 
             summary = harvest_oai(db, OaiHarvester(client, settings.arxiv_oai_url), params, on_page=on_page)
     except SourceError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        err.print("nothing of the failed page was stored; rerun the same command to resume from there")
-        raise typer.Exit(1) from None
+        raise fail(
+            str(exc), "nothing of the failed page was stored; rerun the same command to resume from there"
+        ) from None
     finally:
         db.dispose()
     for message in summary.errors:
@@ -96,20 +86,18 @@ def _ingest_ids(settings: Settings, raw_ids: list[str]) -> None:
     try:
         ids = [str(parse_arxiv_id(i)) for i in raw_ids]
     except InvalidArxivId as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(str(exc), code=2) from None
     db = database(settings)
     source = ArxivApiSource(settings)
     try:
         summary, missing = ingest_ids(db, source, ids)
     except SourceError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise fail(str(exc)) from None
     finally:
         source.close()
         db.dispose()
     for arxiv_id in missing:
-        err.print(f"not found: arXiv has no paper {arxiv_id}", markup=False)
+        say(err, f"not found: arXiv has no paper {arxiv_id}")
     finish(summary, "papers")
 
 
@@ -121,30 +109,26 @@ def hf(
 ) -> None:
     """Sync Hugging Face Daily Papers for a day or a range of days (same mapping as `import hf`)."""
     if date and (from_ or until):
-        err.print("error: give either --date or --from/--until")
-        raise typer.Exit(2)
+        raise fail("give either --date or --from/--until", code=2)
     first = _date(date or from_, "--date" if date else "--from")
     if first is None:
-        err.print("error: give --date YYYY-MM-DD or --from YYYY-MM-DD [--until YYYY-MM-DD]")
-        raise typer.Exit(2)
+        raise fail("give --date YYYY-MM-DD or --from YYYY-MM-DD [--until YYYY-MM-DD]", code=2)
     last = first if date else (_date(until, "--until") or dt.datetime.now(dt.UTC).date())
     try:
         days = days_between(first, last)
     except ValueError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(str(exc), code=2) from None
     settings = Settings()
     db = database(settings)
     try:
-        with SourceClient(settings) as client, _progress() as bar:
+        with SourceClient(settings) as client, progress() as bar:
             task = bar.add_task("syncing Hugging Face days", total=len(days))
             summary = sync_hf_days(
                 db, HuggingFaceDaily(settings.hf_url, client), days, on_day=lambda *_: bar.advance(task)
             )
     except SourceError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        err.print("days before the failing one are stored; rerun to finish (re-syncing a day changes nothing)")
-        raise typer.Exit(1) from None
+        hint = "days before the failing one are stored; rerun to finish (re-syncing a day changes nothing)"
+        raise fail(str(exc), hint) from None
     finally:
         db.dispose()
     finish(summary, "papers")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from dailypapers.cli.import_cmd import database, err, out
+from dailypapers.cli.common import database, fail, out, progress
 from dailypapers.config import Settings
 from dailypapers.search.embedder import get_embedder
 from dailypapers.search.query import Filters, InvalidQuery, parse_query
@@ -33,8 +32,7 @@ def search(
     try:
         parsed = parse_query(query, Filters(categories=tuple(category), author=author, has_code=has_code))
     except InvalidQuery as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise fail(str(exc), code=2) from None
     try:
         with db.read() as session:
             results, _total = SearchEngine(db, settings).search(session, parsed, mode, limit=limit)
@@ -74,9 +72,7 @@ def embed(
         embedder = get_embedder(settings)
         pending = pending_count(db, embedder.model_id)
         total = pending if limit is None else min(limit, pending)
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-        ) as bar:
+        with progress() as bar:
             task = bar.add_task(f"embedding with {embedder.model_id}", total=total)
             done = embed_pending(db, embedder, limit=total, batch=batch_size, on_batch=lambda n: bar.advance(task, n))
         out.print(f"{done} papers embedded; {pending_count(db, embedder.model_id)} left")

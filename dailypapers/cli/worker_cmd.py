@@ -8,7 +8,7 @@ from types import FrameType
 
 import typer
 
-from dailypapers.cli.import_cmd import database, out
+from dailypapers.cli.common import database, fail, out
 from dailypapers.config import Settings
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler, run_job
@@ -26,8 +26,7 @@ def worker(
     jobs = [j for j in all_jobs() if not job or j.name in job]
     unknown = set(job) - {j.name for j in all_jobs()}
     if unknown:
-        out.print(f"error: unknown job(s): {', '.join(sorted(unknown))}", markup=False)
-        raise typer.Exit(2)
+        raise fail(f"unknown job(s): {', '.join(sorted(unknown))}", code=2)
     db = database(settings)
     try:
         if once:
