@@ -131,6 +131,12 @@ class SearchEngine:
 
     def ranked_ids(self, session: Session, query: ParsedQuery, mode: Mode, depth: int) -> list[tuple[int, float]]:
         """(paper id, score) best first, exact id/title matches first, at most ``depth``."""
+        return self._rank(session, query, mode, depth)[0]
+
+    def _rank(
+        self, session: Session, query: ParsedQuery, mode: Mode, depth: int
+    ) -> tuple[list[tuple[int, float]], list[int]]:
+        """The ranking and, separately, the exact matches pinned at its head."""
         depth = min(max(depth, 1), MAX_RESULTS)
         candidates = max(CANDIDATES, depth)
         ranked: list[tuple[int, float]]
@@ -151,16 +157,14 @@ class SearchEngine:
         pinned = self._allowed(session, query, self._pinned(session, query))
         top = float(ranked[0][1]) + 1.0 if ranked else 1.0
         head = [(paper_id, top) for paper_id in pinned]
-        return (head + [(i, s) for i, s in ranked if i not in pinned])[:depth]
+        return (head + [(i, s) for i, s in ranked if i not in pinned])[:depth], pinned
 
     def search(
         self, session: Session, query: ParsedQuery, mode: Mode = Mode.hybrid, limit: int = 20, offset: int = 0
     ) -> tuple[list[Result], int]:
         """One page of results and how many the ranking holds (capped at MAX_RESULTS)."""
-        ranked = self.ranked_ids(session, query, mode, max(offset + limit, CANDIDATES))
-        page = ranked[offset : offset + limit]
-        pinned = set(self._pinned(session, query)) if page else set()
-        return self.hydrate(session, page, pinned), len(ranked)
+        ranked, pinned = self._rank(session, query, mode, max(offset + limit, CANDIDATES))
+        return self.hydrate(session, ranked[offset : offset + limit], set(pinned)), len(ranked)
 
     def hydrate(
         self, session: Session, ranked: list[tuple[int, float]], pinned: set[int] | None = None
