@@ -64,6 +64,11 @@ class ImportSummary:
         for outcome in outcomes:
             setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
+    def merge(self, other: ImportSummary) -> None:
+        self.new, self.updated = self.new + other.new, self.updated + other.updated
+        self.unchanged, self.failed = self.unchanged + other.unchanged, self.failed + other.failed
+        self.errors.extend(other.errors)
+
     def fail(self, message: str, records: int = 1) -> None:
         self.failed += records
         self.errors.append(message)

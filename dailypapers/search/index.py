@@ -27,6 +27,21 @@ PG_SYNC_BATCH = 2000
 HNSW_EF_SEARCH = 100
 
 
+class Throttle:
+    """Says yes at most once every ``seconds`` (or when forced): the indexes look for new vectors that often."""
+
+    def __init__(self, seconds: float = REFRESH_SECONDS) -> None:
+        self.seconds = seconds
+        self._last = float("-inf")
+
+    def due(self, force: bool = False) -> bool:
+        now = time.monotonic()
+        if not force and now - self._last < self.seconds:
+            return False
+        self._last = now
+        return True
+
+
 class AnnIndex:
     """faiss IVF-Flat over the same matrix (inner product = cosine on normalised vectors).
 
@@ -68,7 +83,7 @@ class VectorIndex:
         self.ann: AnnIndex | None = None
         self._position: dict[int, int] = {}
         self._version: tuple[int, object] | None = None
-        self._checked = 0.0
+        self._throttle = Throttle()
         self._lock = threading.Lock()
         self._building = False
         self._generation = 0  # bumped by every full reload, so a stale ANN build is thrown away
@@ -97,11 +112,9 @@ class VectorIndex:
 
     def refresh(self, force: bool = False) -> None:
         """Pick up vectors written since the last look: appended when only new ones arrived, else reloaded."""
-        now = time.monotonic()
-        if not force and now - self._checked < REFRESH_SECONDS:
+        if not self._throttle.due(force):
             return
         with self._lock:
-            self._checked = now
             with self.db.read() as session:
                 count, newest = session.execute(
                     select(func.count(), func.max(PaperVector.created_at)).where(PaperVector.model == self.model_id)
@@ -212,18 +225,16 @@ class PgVectorIndex:
         self.model_id = model_id
         self.dim = dim
         self._count = 0
-        self._checked = 0.0
+        self._throttle = Throttle()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._count
 
     def refresh(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._checked < REFRESH_SECONDS:
+        if not self._throttle.due(force):
             return
         with self._lock:
-            self._checked = now
             self.sync(limit=PG_SYNC_BATCH)
             with self.db.read() as session:
                 self._count = (

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.db import Database, utcnow
+from dailypapers.papers.ids import normalize_arxiv_id
 from dailypapers.papers.importing import import_daily_items
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import ImportSummary, upsert_papers
@@ -121,10 +122,7 @@ def harvest_oai(
             if checkpoint is not None:
                 checkpoint.resumption_token, checkpoint.last_error = None, f"restarted: {exc}"
         summary.errors.append(f"the saved resumption token had expired; restarted from the start ({exc})")
-        rest = harvest_oai(db, harvester, params, categories=categories, on_page=on_page)
-        summary.new, summary.updated = summary.new + rest.new, summary.updated + rest.updated
-        summary.unchanged, summary.failed = summary.unchanged + rest.unchanged, summary.failed + rest.failed
-        summary.errors.extend(rest.errors)
+        summary.merge(harvest_oai(db, harvester, params, categories=categories, on_page=on_page))
     except SourceError as exc:
         _record_error(db, params.key, str(exc))
         raise
@@ -137,8 +135,6 @@ def ingest_ids(db: Database, source: ArxivApiSource, arxiv_ids: Sequence[str]) -
     summary = ImportSummary()
     with db.write() as session:
         summary.count(upsert_papers(session, records).values())
-    from dailypapers.papers.ids import normalize_arxiv_id
-
     found = {r.arxiv_id for r in records}
     missing = [i for i in arxiv_ids if normalize_arxiv_id(i) not in found]
     for arxiv_id in missing:
