@@ -13,9 +13,10 @@ import threading
 import time
 from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
+from dailypapers.db import UTCDateTime
 from dailypapers.search.query import Filters, ParsedQuery
 
 # bm25 column weights (title, authors, abstract): a title hit is worth ten abstract hits.
@@ -41,6 +42,9 @@ class KeywordBackend(Protocol):
     def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         """Up to ``limit`` (paper id, score) pairs, best first, filters applied."""
         ...
+
+
+_DATE_PARAMS = ("f_from", "f_until")
 
 
 def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]:
@@ -70,11 +74,10 @@ def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def bind_datetimes(session: Session, params: dict[str, Any]) -> dict[str, Any]:
-    """SQLite stores our timestamps as naive UTC text; PostgreSQL takes aware datetimes."""
-    if session.get_bind().dialect.name != "sqlite":
-        return params
-    return {k: v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v for k, v in params.items()}
+def filtered_text(sql: str) -> TextClause:
+    """``text(sql)`` whose filter dates bind as UTCDateTime, so each dialect gets the form it stores."""
+    binds = [bindparam(name, type_=UTCDateTime()) for name in _DATE_PARAMS if f":{name}" in sql]
+    return text(sql).bindparams(*binds)
 
 
 class TermStatistics:
@@ -143,13 +146,13 @@ class SqliteKeyword:
         weights = ", ".join(str(w) for w in FTS_WEIGHTS)
         # Join papers only to filter: for every match the join costs a lookup (half the time unfiltered).
         source = "papers_fts JOIN papers p ON p.id = papers_fts.rowid" if where else "papers_fts"
-        sql = text(
+        sql = filtered_text(
             f"SELECT papers_fts.rowid, -bm25(papers_fts, {weights}) AS score FROM {source} "
             f"WHERE papers_fts MATCH :match{where} ORDER BY bm25(papers_fts, {weights}) LIMIT :limit"
         )
         # Terms are \w+ words, so quoting makes each a plain string token for FTS5.
         match = " OR ".join(f'"{term}"' for term in terms)
-        rows = session.execute(sql, {"match": match, "limit": limit, **bind_datetimes(session, params)})
+        rows = session.execute(sql, {"match": match, "limit": limit, **params})
         return [(int(paper_id), float(score)) for paper_id, score in rows]
 
     def _corrected_terms(self, session: Session, terms: tuple[str, ...]) -> tuple[str, ...]:
@@ -196,7 +199,7 @@ class PostgresKeyword:
         candidates: str | None = None,
     ) -> list[tuple[int, float]]:
         sql = _ranked_sql(tsquery, where, candidates or tsquery)
-        rows = session.execute(text(sql), {**terms, **params, "cap": PG_RANK_CAP, "limit": limit})
+        rows = session.execute(filtered_text(sql), {**terms, **params, "cap": PG_RANK_CAP, "limit": limit})
         return [(int(paper_id), float(score)) for paper_id, score in rows]
 
     def search(self, session: Session, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
@@ -223,7 +226,7 @@ class PostgresKeyword:
             # Typos: trigram similarity of the query to titles (pg_trgm index on lower(title)). Only for short
             # queries: that is where typos matter (a name, a title), and a long string makes the trigram
             # search slow (~170 ms at 10k papers for a 10-word claim).
-            fuzzy = text(
+            fuzzy = filtered_text(
                 f"SELECT p.id, word_similarity(:q, lower(p.title)) AS score FROM papers p "
                 f"WHERE :q <% lower(p.title){where} ORDER BY score DESC LIMIT :limit"
             )

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
@@ -20,7 +20,7 @@ from dailypapers.db import Database
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder
 from dailypapers.search.index import PgVectorIndex, VectorIndex, has_pgvector
-from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, bind_datetimes, filter_sql
+from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, filter_sql, filtered_text
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
 
 # Default reciprocal-rank fusion constant (Cormack et al. 2009); DAILYPAPERS_SEARCH_RRF_K overrides it, and
@@ -112,8 +112,10 @@ class SearchEngine:
         if not query.filters.active or not candidate_ids:
             return candidate_ids
         where, params = filter_sql(query.filters)
-        sql = text(f"SELECT p.id FROM papers p WHERE p.id IN :ids{where}").bindparams(bindparam("ids", expanding=True))
-        allowed = set(session.scalars(sql, {"ids": candidate_ids, **bind_datetimes(session, params)}).all())
+        sql = filtered_text(f"SELECT p.id FROM papers p WHERE p.id IN :ids{where}").bindparams(
+            bindparam("ids", expanding=True)
+        )
+        allowed = set(session.scalars(sql, {"ids": candidate_ids, **params}).all())
         return [i for i in candidate_ids if i in allowed]
 
     def _nearest(self, query: ParsedQuery, k: int) -> list[int]:
