@@ -76,16 +76,20 @@ def read_day_file(path: Path) -> list[DailyItem]:
         raw = path.read_bytes()
         if path.name.endswith(".gz"):
             raw = gzip.decompress(raw)
-        text = raw.decode("utf-8")
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise MalformedDayFile(f"cannot read file: {exc}") from exc
+    return parse_day_bytes(raw, day=day_from_filename(path))
+
+
+def parse_day_bytes(raw: bytes, day: dt.date | None = None) -> list[DailyItem]:
+    """Decode and map a ``/api/daily_papers`` response body (from a file or the live API)."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise MalformedDayFile(f"not valid UTF-8 (byte {exc.start}: {exc.reason})") from exc
-    try:
-        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MalformedDayFile(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
-    return parse_day(data, day=day_from_filename(path))
+    return parse_day(data, day=day)
 
 
 def parse_day(data: Any, day: dt.date | None = None) -> list[DailyItem]:
@@ -222,14 +226,7 @@ class HuggingFaceDaily:
     def fetch_day(self, day: dt.date) -> list[DailyItem]:
         # limit=100 covers the busiest day on record (50 papers); HF's default page is smaller.
         body = self.client.get(self.url, {"date": day.isoformat(), "limit": 100}, expect=("json",))
-        where = f"{self.url}?date={day}"
         try:
-            data = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{where}: not valid UTF-8 (byte {exc.start})") from exc
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
-        try:
-            return parse_day(data, day=day)
+            return parse_day_bytes(body, day=day)
         except MalformedDayFile as exc:
-            raise SourceError(f"{where}: {exc}") from exc
+            raise SourceError(f"{self.url}?date={day}: {exc}") from exc
