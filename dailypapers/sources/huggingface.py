@@ -73,9 +73,14 @@ def read_day_file(path: Path) -> list[DailyItem]:
     if size > MAX_DAY_FILE_BYTES:
         raise MalformedDayFile(f"file is {size:,} bytes, over the {MAX_DAY_FILE_BYTES:,}-byte limit")
     try:
-        raw = path.read_bytes()
         if path.name.endswith(".gz"):
-            raw = gzip.decompress(raw)
+            # Read at most one byte past the limit: a gzip bomb must not reach memory whole.
+            with gzip.open(path, "rb") as handle:
+                raw = handle.read(MAX_DAY_FILE_BYTES + 1)
+            if len(raw) > MAX_DAY_FILE_BYTES:
+                raise MalformedDayFile(f"decompresses to over the {MAX_DAY_FILE_BYTES:,}-byte limit")
+        else:
+            raw = path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise MalformedDayFile(f"cannot read file: {exc}") from exc
     return parse_day_bytes(raw, day=day_from_filename(path))

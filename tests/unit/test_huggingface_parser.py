@@ -136,3 +136,11 @@ def test_a_bad_item_fails_the_whole_file_so_nothing_partial_is_imported(tmp_path
     path.write_text(json.dumps(data))
     with pytest.raises(MalformedDayFile, match="item 4"):
         read_day_file(path)
+
+
+def test_gzip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(huggingface, "MAX_DAY_FILE_BYTES", 10_000)
+    path = tmp_path / "2025-01-01.json.gz"
+    path.write_bytes(gzip.compress(b"[" + b" " * 1_000_000 + b"]"))  # 1 kB on disk, 1 MB unpacked
+    with pytest.raises(MalformedDayFile, match="decompresses to over the 10,000-byte limit"):
+        read_day_file(path)
