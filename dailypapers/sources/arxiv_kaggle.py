@@ -35,12 +35,25 @@ def iter_records(path: Path) -> Iterator[tuple[int, PaperRecord | MalformedRecor
         yield from _iter_lines(handle)
 
 
-def _iter_lines(handle: IO[bytes]) -> Iterator[tuple[int, PaperRecord | MalformedRecord]]:
-    for number, raw in enumerate(handle, start=1):
-        if not raw.strip():
+def _bounded_lines(handle: IO[bytes]) -> Iterator[bytes | int]:
+    """Lines of at most MAX_LINE_BYTES; a longer line is skipped without holding it, and yields its length."""
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw
             continue
-        if len(raw) > MAX_LINE_BYTES:
-            yield number, MalformedRecord(f"line is {len(raw):,} bytes, over the {MAX_LINE_BYTES:,} limit")
+        size = len(raw)
+        while (rest := handle.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+            size += len(rest)
+        yield size + len(rest)
+
+
+def _iter_lines(handle: IO[bytes]) -> Iterator[tuple[int, PaperRecord | MalformedRecord]]:
+    for number, raw in enumerate(_bounded_lines(handle), start=1):
+        if isinstance(raw, int) or len(raw) > MAX_LINE_BYTES:
+            size = raw if isinstance(raw, int) else len(raw)
+            yield number, MalformedRecord(f"line is {size:,} bytes, over the {MAX_LINE_BYTES:,} limit")
+            continue
+        if not raw.strip():
             continue
         try:
             text = raw.decode("utf-8")

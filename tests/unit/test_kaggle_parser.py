@@ -3,7 +3,10 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from dailypapers.papers.records import PaperRecord
+from dailypapers.sources import arxiv_kaggle
 from dailypapers.sources.arxiv_kaggle import MalformedRecord, iter_records, parse_record
 from tests.conftest import FIXTURES
 
@@ -75,3 +78,13 @@ def test_bad_lines_are_reported_and_the_rest_is_read(tmp_path: Path) -> None:
     assert "invalid JSON" in messages[0]
     assert "not an arXiv id" in messages[1]
     assert "not valid UTF-8" in messages[2]
+
+
+def test_an_overlong_line_is_skipped_and_the_next_one_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(arxiv_kaggle, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "long.jsonl"
+    short = json.dumps({"id": "0704.0001", "title": "T", "abstract": "A", "authors": "X", "versions": []})
+    path.write_text("x" * 5000 + "\n" + short + "\n")
+    results = list(iter_records(path))
+    assert isinstance(results[0][1], MalformedRecord) and "5,001 bytes, over the 1,000 limit" in str(results[0][1])
+    assert results[1][0] == 2 and isinstance(results[1][1], PaperRecord)
