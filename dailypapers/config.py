@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
 
+from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -131,10 +132,63 @@ class Settings(BaseSettings):
         "flattens the advantage of top ranks.",
     )
 
+    session_days: int = Field(
+        default=30, ge=1, le=400, description="How long a login lasts, in days (logging out ends it at once)."
+    )
+    email_backend: Literal["console"] = Field(
+        default="console",
+        description="How e-mail (confirmations, password resets) leaves the site. `console`: written to the log, "
+        "for development.",
+    )
+    email_from: str = Field(
+        default="Daily Papers <noreply@localhost>", description="From address of the e-mails the site sends."
+    )
+    confirm_link_hours: float = Field(
+        default=48.0, gt=0, description="How long a sign-up confirmation link works, in hours."
+    )
+    reset_link_hours: float = Field(
+        default=2.0, gt=0, description="How long a password reset link works, in hours (it also stops after use)."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live, as a `limits` storage URI. `memory://` counts per process; "
+        "with several web processes use a shared store such as `redis://127.0.0.1:6379` (needs the `redis` package).",
+    )
+    rate_limit_login: str = Field(
+        default="10/minute;50/hour",
+        description="Log-in attempts allowed per client address and, separately, per account name.",
+    )
+    rate_limit_signup: str = Field(default="5/hour", description="Sign-ups allowed per client address.")
+    rate_limit_reset: str = Field(
+        default="5/hour", description="Password reset requests allowed per client address and per e-mail address."
+    )
+    rate_limit_submit: str = Field(default="30/hour", description="Paper submissions allowed per user.")
+    rate_limit_comment: str = Field(default="10/minute;100/day", description="Comments allowed per user.")
+    submission_max_age_days: int = Field(
+        default=14,
+        ge=0,
+        description="Members may submit papers whose first version is at most this many days old (curators: any).",
+    )
+    submission_daily_limit: int = Field(
+        default=5, ge=0, description="Papers one member may put on the feed per day (curators: no limit)."
+    )
+    comment_max_chars: int = Field(default=10_000, ge=1, description="Longest comment accepted, in characters.")
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator(
+        "rate_limit_login", "rate_limit_signup", "rate_limit_reset", "rate_limit_submit", "rate_limit_comment"
+    )
+    @classmethod
+    def _parse_limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '10/minute;50/hour': {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Self:

@@ -1,20 +1,30 @@
 """Imports every model module so ``Base.metadata`` is complete (for Alembic and tests)."""
 
-from dailypapers.accounts.models import User
+from dailypapers.accounts.models import ApiToken, User, UserSession
+from dailypapers.community.models import AuthorClaim, Collection, CollectionItem, Comment, Dismissal
 from dailypapers.db import Base
 from dailypapers.jobs.models import JobLease
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.search.models import PaperVector
 from dailypapers.sources.models import HarvestCheckpoint
+from dailypapers.votes.models import Vote
 
 __all__ = [
+    "ApiToken",
     "Author",
+    "AuthorClaim",
     "Base",
+    "Collection",
+    "CollectionItem",
+    "Comment",
     "DailyEntry",
+    "Dismissal",
     "HarvestCheckpoint",
     "JobLease",
     "Paper",
     "PaperAuthor",
     "PaperVector",
     "User",
+    "UserSession",
+    "Vote",
 ]

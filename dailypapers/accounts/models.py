@@ -1,12 +1,16 @@
-"""Users. Minimal for now: the accounts work adds e-mail, password hashes and sessions by migration."""
+"""Users, their login sessions and personal API tokens.
+
+Imported Hugging Face submitters are users without an e-mail or password: they appear on the feed but cannot
+log in until someone with that e-mail signs up (which creates a separate account).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailypapers.db import Base, UTCDateTime, utcnow
 
@@ -18,7 +22,7 @@ class Role(StrEnum):
 
 
 class User(Base):
-    """A person who submits, votes or comments. Imported Hugging Face submitters are users without a login."""
+    """A person who submits, votes or comments."""
 
     __tablename__ = "users"
 
@@ -28,3 +32,50 @@ class User(Base):
     avatar_url: Mapped[str | None] = mapped_column(String(1024))
     role: Mapped[str] = mapped_column(String(20), default=Role.member.value)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Set when the owner of the address proved it (confirmation link or password reset); login needs it.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def display_name(self) -> str:
+        return self.fullname or self.username
+
+    @property
+    def is_curator(self) -> bool:
+        return self.role in (Role.admin.value, Role.curator.value)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin.value
+
+
+class UserSession(Base):
+    """A login. The cookie holds a random token; only its SHA-256 is stored, so a database leak logs no one in."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class ApiToken(Base):
+    """A personal token for the JSON API (``Authorization: Bearer dp_…``), stored as its SHA-256."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters, shown in the token list so an owner can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

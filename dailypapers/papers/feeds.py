@@ -39,6 +39,8 @@ class Card:
     day: dt.date
     upvotes: int
     github_repo: str | None
+    paper_id: int
+    featured: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,8 @@ class Listing:
 def _filters(
     start: dt.date | None, end: dt.date | None, q: str | None, submitter: str | None
 ) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    # Entries a curator hid are off every listing, feed and API page.
+    conditions: list[ColumnElement[bool]] = [DailyEntry.hidden_at.is_(None)]
     if start is not None:
         conditions.append(DailyEntry.day >= start)
     if end is not None:
@@ -77,7 +80,10 @@ def _ordered(query: SelectT, sort: Sort) -> SelectT:
         return query.order_by(Paper.trending_score.desc(), Paper.id.desc())
     if sort is Sort.published_at:
         return query.order_by(DailyEntry.submitted_at.desc(), Paper.id.desc())
-    return query.order_by(Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc())
+    # Entries a curator featured come first.
+    return query.order_by(
+        DailyEntry.featured.desc(), Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc()
+    )
 
 
 def entries(
@@ -121,7 +127,15 @@ def listing(
     limit: int = 50,
 ) -> Listing:
     """The cards of ``period`` (one page of them) and how many papers the period has in all."""
-    conditions = _filters(period.start, period.end, q, None)
+    return _cards(session, _filters(period.start, period.end, q, None), sort, offset, limit)
+
+
+def trending(session: Session, *, offset: int = 0, limit: int = 50) -> Listing:
+    """Everything on the feed by stored trending score (recency is inside the score: no time window needed)."""
+    return _cards(session, _filters(None, None, None, None), Sort.trending, offset, limit)
+
+
+def _cards(session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int) -> Listing:
     query = (
         select(
             Paper.arxiv_id,
@@ -132,13 +146,15 @@ def listing(
             DailyEntry.day,
             Paper.upvotes,
             Paper.github_repo,
+            Paper.id,
+            DailyEntry.featured,
         )
         .select_from(DailyEntry)
         .join(DailyEntry.paper)
         .where(*conditions)
     )
     query = _ordered(query, sort).offset(offset).limit(limit)
-    cards = [Card(*row) for row in session.execute(query)]
+    cards = [Card(*tuple(row)) for row in session.execute(query)]
     if offset == 0 and len(cards) < limit:
         total = len(cards)
     else:
@@ -149,7 +165,7 @@ def listing(
 
 
 def latest_day(session: Session) -> dt.date | None:
-    return session.scalar(select(func.max(DailyEntry.day)))
+    return session.scalar(select(func.max(DailyEntry.day)).where(DailyEntry.hidden_at.is_(None)))
 
 
 def neighbours(session: Session, period: Period) -> tuple[Period | None, Period | None]:
@@ -171,4 +187,4 @@ def entry_for(session: Session, paper: Paper) -> DailyEntry | None:
     return session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
 
 
-__all__ = ["Card", "Listing", "PeriodKind", "Sort", "entries", "latest_day", "listing", "neighbours"]
+__all__ = ["Card", "Listing", "PeriodKind", "Sort", "entries", "latest_day", "listing", "neighbours", "trending"]

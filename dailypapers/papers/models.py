@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailypapers.accounts.models import User
@@ -32,6 +32,8 @@ class Paper(Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # latest version submitted
     github_repo: Mapped[str | None] = mapped_column(Text)
     github_stars: Mapped[int | None] = mapped_column(Integer)
+    # When github_stars was read from its source: stars over (this - published_at) is the star velocity.
+    github_stars_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     project_page: Mapped[str | None] = mapped_column(Text)
     # "A. Author, B. Author": denormalised from paper_authors for the keyword index (kept by services.py).
     author_names: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -97,6 +99,9 @@ class DailyEntry(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Opaque extra data from the source we do not model yet (thumbnail, organisation), kept for the API.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Curators pin an entry to the top of its day, or take it off every listing (the paper itself stays).
+    featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     paper: Mapped[Paper] = relationship(back_populates="entry", lazy="joined", innerjoin=True)
     submitted_by: Mapped[User | None] = relationship(lazy="joined")

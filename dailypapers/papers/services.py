@@ -146,6 +146,8 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
         if value is not None and getattr(paper, name) != value:
             setattr(paper, name, value)
             changed = True
+            if name == "github_stars":
+                paper.github_stars_at = utcnow()
     if record.categories is not None:
         categories = " ".join(record.categories)
         primary = record.categories[0] if record.categories else None
@@ -187,7 +189,14 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
         author_names=", ".join(_normalised_names(record)),
         ai_keywords=list(record.ai_keywords) if record.ai_keywords is not None else None,
         # Not on the feed yet: it enters trending by its own date until a daily entry says otherwise.
-        trending_score=trending_score(upvotes, record.published_at or now),
+        github_stars_at=now if record.github_stars is not None else None,
+        trending_score=trending_score(
+            upvotes,
+            record.published_at or now,
+            stars=record.github_stars,
+            published_at=record.published_at,
+            stars_at=now,
+        ),
         created_at=now,
         modified_at=now,
     )
@@ -244,7 +253,7 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str,
                 text_changed.append(paper.id)
     session.flush()
     _insert_new(session, new, author_ids)
-    _refresh_trending(session, changed)
+    refresh_trending(session, changed)
     if text_changed:
         # Their vectors describe the old text: dropping them puts the papers back on the embedding job's list.
         for chunk in _chunks(text_changed):
@@ -301,7 +310,7 @@ def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) 
             setattr(entry, key, value)
         outcomes[arxiv_id] = Outcome.updated if changed else Outcome.unchanged
     session.flush()
-    _refresh_trending(session, papers.values())
+    refresh_trending(session, papers.values())
     return outcomes
 
 
@@ -315,7 +324,7 @@ def current_entry_days(session: Session, arxiv_ids: Iterable[str]) -> dict[str, 
     return days
 
 
-def _refresh_trending(session: Session, papers: Iterable[Paper]) -> None:
+def refresh_trending(session: Session, papers: Iterable[Paper]) -> None:
     """Recompute the stored trending score of ``papers`` (in the caller's transaction)."""
     papers = list(papers)
     entered: dict[int, dt.datetime] = {}
@@ -329,9 +338,20 @@ def _refresh_trending(session: Session, papers: Iterable[Paper]) -> None:
         at = entered.get(paper.id) or paper.published_at or paper.created_at
         if at is None:
             continue
-        score = trending_score(paper.upvotes, at)
+        score = score_paper(paper, at)
         if paper.trending_score != score:
             paper.trending_score = score
+
+
+def score_paper(paper: Paper, entered_at: dt.datetime) -> float:
+    """``paper``'s trending score if it entered the feed at ``entered_at``."""
+    return trending_score(
+        paper.upvotes,
+        entered_at,
+        stars=paper.github_stars,
+        published_at=paper.published_at,
+        stars_at=paper.github_stars_at,
+    )
 
 
 def merge_outcomes(*parts: dict[str, Outcome]) -> list[Outcome]:

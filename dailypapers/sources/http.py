@@ -80,8 +80,11 @@ class SourceClient:
         *,
         min_interval_seconds: float = 0.0,
         transport: httpx.BaseTransport | None = None,
+        attempts: int = RETRY_ATTEMPTS,
     ) -> None:
         self.min_interval_seconds = min_interval_seconds
+        # Harvests retry patiently; a lookup made while a person waits (a submission) tries fewer times.
+        self.attempts = attempts
         self.max_bytes = settings.http_max_response_bytes
         self._client = httpx.Client(
             timeout=settings.http_timeout_seconds,
@@ -103,13 +106,13 @@ class SourceClient:
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None, *, expect: tuple[str, ...]) -> bytes:
         """GET with retries; returns the body. ``expect``: acceptable content-type fragments (e.g. "xml")."""
-        fetch = stamina.retry(on=_should_retry, attempts=RETRY_ATTEMPTS, timeout=None, wait_max=RETRY_WAIT_MAX_SECONDS)(
+        fetch = stamina.retry(on=_should_retry, attempts=self.attempts, timeout=None, wait_max=RETRY_WAIT_MAX_SECONDS)(
             self._get_once
         )
         try:
             body: bytes = fetch(url, params, expect)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
-            raise SourceError(f"cannot reach {url} after {RETRY_ATTEMPTS} attempts: {exc}") from exc
+            raise SourceError(f"cannot reach {url} after {self.attempts} attempts: {exc}") from exc
         return body
 
     def _wait_turn(self) -> None:

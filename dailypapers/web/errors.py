@@ -10,11 +10,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from dailypapers.web.ratelimit import RateLimited
 from dailypapers.web.templating import render
 
 log = logging.getLogger(__name__)
 
-_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 422: "Invalid request"}
+_TITLES = {
+    400: "Bad request",
+    401: "Log in required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid request",
+    429: "Too many requests",
+    502: "Source unavailable",
+}
 
 
 def _wants_json(request: Request) -> bool:
@@ -55,6 +67,12 @@ def install_error_handlers(app: FastAPI) -> None:
         status = 422 if _wants_json(request) else 400
         detail = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
         return error_response(request, status, _validation_message(exc), detail if _wants_json(request) else None)
+
+    @app.exception_handler(RateLimited)
+    async def _limited(request: Request, exc: RateLimited) -> Response:
+        response = error_response(request, 429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,1 @@
+"""What members add to the feed: submissions, comments, authorship claims, collections and dismissals."""

@@ -1,0 +1,136 @@
+"""Collections (named reading lists, a default "Reading list") and "not interested" marks: what a user keeps
+and what they dismiss, the personal feed's positive and negative signals. Collections are private."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dailypapers.accounts.models import User
+from dailypapers.community.models import Collection, CollectionItem, Dismissal
+from dailypapers.papers.models import Paper
+from dailypapers.text import clean_line
+
+DEFAULT_COLLECTION = "Reading list"
+COLLECTION_NAME_MAX_CHARS = 100
+
+
+class CollectionRefused(ValueError):
+    """A refusal whose message is safe to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSummary:
+    collection: Collection
+    papers: int
+
+
+def _insert_ignore(session: Session, model: type[CollectionItem] | type[Dismissal], **values: int) -> None:
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
+
+
+def create_collection(session: Session, user: User, name: str) -> Collection:
+    name = clean_line(name, COLLECTION_NAME_MAX_CHARS)
+    if not name:
+        raise CollectionRefused("Give the collection a name.")
+    collection = Collection(user_id=user.id, name=name)
+    try:
+        with session.begin_nested():
+            session.add(collection)
+    except IntegrityError:
+        raise CollectionRefused(f"You have a collection called “{name}” already.") from None
+    return collection
+
+
+def default_collection(session: Session, user: User) -> Collection:
+    existing = session.scalar(
+        select(Collection).where(Collection.user_id == user.id, Collection.name == DEFAULT_COLLECTION)
+    )
+    return existing or create_collection(session, user, DEFAULT_COLLECTION)
+
+
+def own_collection(session: Session, user: User, collection_id: int) -> Collection:
+    collection = session.get(Collection, collection_id)
+    # Someone else's collection is "not found", not "forbidden": collections are private.
+    if collection is None or collection.user_id != user.id:
+        raise CollectionRefused("You have no such collection.")
+    return collection
+
+
+def save(session: Session, user: User, paper: Paper, collection_id: int | None = None) -> Collection:
+    collection = own_collection(session, user, collection_id) if collection_id else default_collection(session, user)
+    _insert_ignore(session, CollectionItem, collection_id=collection.id, paper_id=paper.id)
+    return collection
+
+
+def unsave(session: Session, user: User, paper: Paper, collection_id: int) -> None:
+    collection = own_collection(session, user, collection_id)
+    session.execute(
+        delete(CollectionItem).where(CollectionItem.collection_id == collection.id, CollectionItem.paper_id == paper.id)
+    )
+
+
+def rename_collection(session: Session, user: User, collection_id: int, name: str) -> Collection:
+    collection = own_collection(session, user, collection_id)
+    name = clean_line(name, COLLECTION_NAME_MAX_CHARS)
+    if not name:
+        raise CollectionRefused("Give the collection a name.")
+    try:
+        with session.begin_nested():
+            collection.name = name
+    except IntegrityError:
+        raise CollectionRefused(f"You have a collection called “{name}” already.") from None
+    return collection
+
+
+def delete_collection(session: Session, user: User, collection_id: int) -> None:
+    session.delete(own_collection(session, user, collection_id))
+
+
+def collections_of(session: Session, user: User) -> list[CollectionSummary]:
+    count = (
+        select(func.count())
+        .select_from(CollectionItem)
+        .where(CollectionItem.collection_id == Collection.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(Collection, count).where(Collection.user_id == user.id).order_by(Collection.created_at, Collection.id)
+    )
+    return [CollectionSummary(collection, papers) for collection, papers in session.execute(query)]
+
+
+def papers_in(session: Session, collection: Collection) -> list[Paper]:
+    query = (
+        select(Paper)
+        .join(CollectionItem, CollectionItem.paper_id == Paper.id)
+        .where(CollectionItem.collection_id == collection.id)
+        .order_by(CollectionItem.added_at.desc())
+    )
+    return list(session.scalars(query))
+
+
+def collections_holding(session: Session, user: User, paper: Paper) -> set[int]:
+    query = (
+        select(CollectionItem.collection_id)
+        .join(Collection, Collection.id == CollectionItem.collection_id)
+        .where(Collection.user_id == user.id, CollectionItem.paper_id == paper.id)
+    )
+    return set(session.scalars(query))
+
+
+def dismiss(session: Session, user: User, paper: Paper) -> None:
+    _insert_ignore(session, Dismissal, user_id=user.id, paper_id=paper.id)
+
+
+def undismiss(session: Session, user: User, paper: Paper) -> None:
+    session.execute(delete(Dismissal).where(Dismissal.user_id == user.id, Dismissal.paper_id == paper.id))
+
+
+def is_dismissed(session: Session, user: User, paper: Paper) -> bool:
+    return session.get(Dismissal, (user.id, paper.id)) is not None

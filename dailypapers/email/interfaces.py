@@ -1,0 +1,40 @@
+"""The ``EmailSender`` protocol and the development implementation that writes messages to the log."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+from typing import Protocol
+
+from dailypapers.config import Settings
+
+log = logging.getLogger("dailypapers.email")
+
+
+class EmailSender(Protocol):
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message or raise; callers send after their transaction commits."""
+
+
+class ConsoleSender:
+    """Development: the whole message goes to the ``dailypapers.email`` log (stderr under ``serve``), so a
+    developer can follow confirmation and reset links without a mail server."""
+
+    def send(self, message: EmailMessage) -> None:
+        log.warning("e-mail (console backend, not delivered):\n%s", message.as_string())
+
+
+def get_sender(settings: Settings) -> EmailSender:
+    if settings.email_backend == "console":
+        return ConsoleSender()
+    raise ValueError(f"unknown DAILYPAPERS_EMAIL_BACKEND {settings.email_backend!r}")
+
+
+def build_message(settings: Settings, to: str, subject: str, text: str) -> EmailMessage:
+    """A plain-text message. The stdlib refuses CR/LF in header values, so no field can inject headers."""
+    message = EmailMessage()
+    message["From"] = settings.email_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    return message

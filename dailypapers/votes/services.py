@@ -1,0 +1,83 @@
+"""Casting and withdrawing upvotes. Each change moves the paper's count by exactly one and recomputes its
+trending score in the same transaction, so counts stay exact under any concurrency:
+
+- the vote row's primary key (user, paper) makes a second insert do nothing (``ON CONFLICT DO NOTHING``),
+  and the count only moves when a row was really inserted or deleted;
+- the count moves by ``UPDATE … SET upvotes = upvotes + 1``, which row-locks the paper on PostgreSQL until
+  commit (SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), and the score is computed from the
+  value that UPDATE returns.
+
+Counts imported from Hugging Face have no vote rows behind them: a paper's upvotes are its imported count
+plus the votes cast here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dailypapers.accounts.models import User
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.services import score_paper
+from dailypapers.votes.models import Vote
+
+
+@dataclass(frozen=True, slots=True)
+class VoteState:
+    upvoted: bool
+    upvotes: int
+    changed: bool = True  # False when the vote already was as asked
+
+
+def _insert_vote(session: Session, user_id: int, paper_id: int) -> bool:
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(Vote).values(user_id=user_id, paper_id=paper_id).on_conflict_do_nothing()
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def _move_count(session: Session, paper: Paper, delta: int) -> int:
+    upvotes: int = session.execute(
+        update(Paper).where(Paper.id == paper.id).values(upvotes=Paper.upvotes + delta).returning(Paper.upvotes)
+    ).scalar_one()
+    session.refresh(paper, ["upvotes", "github_stars", "github_stars_at", "published_at", "created_at"])
+    entered = session.scalar(select(DailyEntry.submitted_at).where(DailyEntry.paper_id == paper.id))
+    at = entered or paper.published_at or paper.created_at
+    session.execute(update(Paper).where(Paper.id == paper.id).values(trending_score=score_paper(paper, at)))
+    return upvotes
+
+
+def set_vote(session: Session, user: User, paper: Paper, upvoted: bool) -> VoteState:
+    """Make ``user``'s vote on ``paper`` be ``upvoted``; idempotent."""
+    if upvoted:
+        changed = _insert_vote(session, user.id, paper.id)
+    else:
+        result = session.execute(delete(Vote).where(Vote.user_id == user.id, Vote.paper_id == paper.id))
+        changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if changed:
+        return VoteState(upvoted, _move_count(session, paper, 1 if upvoted else -1))
+    upvotes = session.scalar(select(Paper.upvotes).where(Paper.id == paper.id)) or 0
+    return VoteState(upvoted, upvotes, changed=False)
+
+
+def toggle_vote(session: Session, user: User, paper: Paper) -> VoteState:
+    """Upvote when not upvoted, withdraw otherwise. Two racing toggles by one user end as two changes."""
+    if _insert_vote(session, user.id, paper.id):
+        return VoteState(True, _move_count(session, paper, 1))
+    return set_vote(session, user, paper, False)
+
+
+def has_voted(session: Session, user: User | None, paper_id: int) -> bool:
+    if user is None:
+        return False
+    return bool(session.scalar(select(exists().where(Vote.user_id == user.id, Vote.paper_id == paper_id))))
+
+
+def voted_ids(session: Session, user: User | None, paper_ids: list[int]) -> set[int]:
+    """Which of ``paper_ids`` ``user`` has upvoted (for marking a listing's vote buttons)."""
+    if user is None or not paper_ids:
+        return set()
+    query = select(Vote.paper_id).where(Vote.user_id == user.id, Vote.paper_id.in_(paper_ids))
+    return set(session.scalars(query))

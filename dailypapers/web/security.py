@@ -1,0 +1,113 @@
+"""Who is asking (session cookie or API token), CSRF tokens, and the login cookie.
+
+- Sessions: a random token in an HttpOnly, SameSite=Lax cookie (Secure when the site is served over https);
+  the database keeps only its hash (accounts/models.py).
+- CSRF: every state-changing HTML form carries ``csrf_token`` = HMAC(secret key, binding), where the binding
+  is the login token for a logged-in visitor, or a random HttpOnly ``dp_csrf`` cookie for an anonymous one
+  (log-in, sign-up and reset forms). htmx sends the same value in ``X-CSRF-Token``. A third-party page can
+  neither read the binding nor compute the HMAC.
+- The JSON API authenticates by ``Authorization: Bearer`` tokens only, never by cookie, so it needs no CSRF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from fastapi import HTTPException, Request, Response
+
+from dailypapers.accounts import services
+from dailypapers.accounts.models import User
+from dailypapers.config import Settings
+from dailypapers.db import Database
+
+SESSION_COOKIE = "dp_session"
+CSRF_COOKIE = "dp_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def load_user(request: Request) -> None:
+    """App-wide dependency: puts the visitor's ``User`` (or None) on ``request.state.user``. API paths use the
+    bearer token, pages the session cookie."""
+    request.state.user = None
+    request.state.session_token = None
+    database: Database = request.app.state.db
+    if request.url.path.startswith("/api/"):
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials:
+            with database.read() as session:
+                request.state.user = services.user_for_api_token(session, credentials.strip())
+            if request.state.user is None:
+                raise HTTPException(401, "This API token is not valid (revoked or mistyped).")
+        return
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        with database.read() as session:
+            request.state.user = services.user_for_session(session, raw)
+        if request.state.user is not None:
+            request.state.session_token = raw
+
+
+def current_user(request: Request) -> User | None:
+    user: User | None = getattr(request.state, "user", None)
+    return user
+
+
+def _binding(request: Request) -> str:
+    token: str | None = getattr(request.state, "session_token", None)
+    if token:
+        return "session:" + token
+    anonymous = getattr(request.state, "new_csrf_cookie", None) or request.cookies.get(CSRF_COOKIE)
+    if not anonymous:
+        anonymous = secrets.token_urlsafe(24)
+        request.state.new_csrf_cookie = anonymous
+    return "anonymous:" + anonymous
+
+
+def csrf_token(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    return hmac.new(settings.secret_key.encode(), _binding(request).encode(), hashlib.sha256).hexdigest()
+
+
+async def require_csrf(request: Request) -> None:
+    """Route dependency for every state-changing HTML form: a missing or wrong token is a 403."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    has_binding = getattr(request.state, "session_token", None) or request.cookies.get(CSRF_COOKIE)
+    if not sent or not has_binding or not hmac.compare_digest(sent, csrf_token(request)):
+        raise HTTPException(403, "This form has expired or did not come from this site. Reload the page and try again.")
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.base_url.startswith("https://")
+
+
+def set_login_cookie(response: Response, settings: Settings, raw_token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw_token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+        path="/",
+    )
+
+
+def clear_login_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(settings), path="/")
+
+
+def attach_csrf_cookie(request: Request, response: Response) -> None:
+    """Called by ``render``: a page that minted an anonymous CSRF binding sets its cookie."""
+    value = getattr(request.state, "new_csrf_cookie", None)
+    if value:
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            CSRF_COOKIE, value, httponly=True, samesite="lax", secure=_secure(settings), path="/", max_age=86400 * 7
+        )
