@@ -5,22 +5,33 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dailypapers import __version__
+from dailypapers.accounts import api as accounts_api
+from dailypapers.accounts import views as accounts_views
 from dailypapers.api import daily_papers as api_daily_papers
 from dailypapers.api import search as api_search
+from dailypapers.community import api as community_api
+from dailypapers.community import claim_views, collection_views, comment_views, profile_views, submit_views
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
 from dailypapers.papers import views as paper_views
+from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
 from dailypapers.search.services import SearchEngine
+from dailypapers.sources.arxiv_api import ArxivApiSource
+from dailypapers.sources.http import SourceClient
+from dailypapers.votes import api as votes_api
+from dailypapers.votes import views as votes_views
 from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
+from dailypapers.web.ratelimit import RateLimiter
+from dailypapers.web.security import load_user
 from dailypapers.web.templating import STATIC_DIR, make_templates
 
 
@@ -43,6 +54,7 @@ def create_app(
         if scheduler is not None:
             scheduler.stop()
         _app.state.search.close()
+        _app.state.arxiv_lookup.close()
         if owns_database:
             db.dispose()
 
@@ -53,13 +65,31 @@ def create_app(
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
+        # Resolves the visitor (session cookie, or bearer token on /api) before any route runs.
+        dependencies=[Depends(load_user)],
     )
     app.state.settings = settings
     app.state.db = db
     app.state.templates = make_templates(settings)
     app.state.search = SearchEngine(db, settings)
+    app.state.rate_limiter = RateLimiter(settings)
+    # Looks up submitted papers; one per process so arXiv's politeness interval holds across requests.
+    app.state.arxiv_lookup = ArxivApiSource(
+        settings, SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds, attempts=2)
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Order matters: the feed routes and API must win over the catch-all /papers/{arxiv_id:path}.
+    app.include_router(accounts_views.router)
+    app.include_router(accounts_api.router)
+    app.include_router(votes_views.router)
+    app.include_router(votes_api.router)  # before /api/papers/{paper_id:path}
+    app.include_router(community_api.router)  # before /api/papers/{paper_id:path}
+    app.include_router(submit_views.router)  # /papers/submit before /papers/{arxiv_id:path}
+    app.include_router(comment_views.router)
+    app.include_router(claim_views.router)
+    app.include_router(collection_views.router)
+    app.include_router(profile_views.router)
+    app.include_router(ranking_views.router)  # /papers/trending before /papers/{arxiv_id:path}
     app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_daily_papers.router)
     app.include_router(feed_views.router)

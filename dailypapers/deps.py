@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.web.security import current_user, require_csrf
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,3 +31,32 @@ def read_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(read_session)]
+
+
+class LoginRequired(Exception):
+    """Raised by ``CurrentUser`` on a page that needs a login: pages redirect to /login, the API answers 401."""
+
+
+def optional_user(request: Request) -> User | None:
+    return current_user(request)
+
+
+def required_user(request: Request) -> User:
+    user = current_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def curator_user(request: Request) -> User:
+    user = required_user(request)
+    if not user.is_curator:
+        raise HTTPException(403, "Only curators can do this.")
+    return user
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(required_user)]
+CuratorUser = Annotated[User, Depends(curator_user)]
+CsrfChecked = Depends(require_csrf)

@@ -87,7 +87,8 @@ def sign_up(session: Session, username: str, email: str, password: str, fullname
     so a taken username is refused openly; a taken e-mail is not revealed."""
     username = check_username(username.strip())
     email = normalize_email(email)
-    passwords.check_password_rules(password)
+    # Hashed before looking anything up: both outcomes cost one argon2 hash, so timing tells nothing.
+    password_hash = passwords.hash_password(password)
     existing = user_by_email(session, email)
     if existing is not None:
         return Signup(SignupOutcome.known_address, existing)
@@ -97,7 +98,7 @@ def sign_up(session: Session, username: str, email: str, password: str, fullname
         username=username,
         email=email,
         fullname=clean_line(fullname, FULLNAME_MAX_CHARS),
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         role=Role.member.value,
     )
     try:
@@ -237,3 +238,9 @@ def set_role(session: Session, username: str, role: Role) -> User:
         raise AccountError(f"No user {username}.")
     user.role = role.value
     return user
+
+
+def set_fullname(session: Session, user: User, fullname: str) -> None:
+    stored = session.get(User, user.id)
+    if stored is not None:
+        stored.fullname = clean_line(fullname, FULLNAME_MAX_CHARS)

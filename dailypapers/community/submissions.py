@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
-from dailypapers.db import utcnow
+from dailypapers.db import Database, utcnow
+from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.services import refresh_trending
+from dailypapers.papers.services import refresh_trending, upsert_papers
+from dailypapers.sources.base import PaperSource
+from dailypapers.sources.http import SourceError
 from dailypapers.votes.services import set_vote
 
 
@@ -112,3 +115,33 @@ def set_hidden(session: Session, curator: User, entry: DailyEntry, hidden: bool)
 def _require_curator(user: User) -> None:
     if not user.is_curator:
         raise PermissionError("Only curators can do this.")
+
+
+def submit_by_id(db: Database, source: PaperSource, settings: Settings, user: User, text: str) -> Submission:
+    """Submit the paper an arXiv id or URL names, fetching it through ``source`` when we do not have it.
+    The fetch happens outside any transaction; storing and submitting are one transaction."""
+    try:
+        arxiv_id = normalize_arxiv_id(text.strip())
+    except InvalidArxivId as exc:
+        raise SubmissionRefused(f"That is not an arXiv id or link ({exc}). Paste something like 2401.12345.") from exc
+    with db.read() as session:
+        known = session.scalar(select(Paper.id).where(Paper.arxiv_id == arxiv_id)) is not None
+    records = []
+    if not known:
+        try:
+            records = source.fetch([arxiv_id])
+        except SourceError as exc:
+            raise SourceUnavailable(
+                f"We could not look the paper up on arXiv just now: {exc}. Try again later."
+            ) from exc
+        if not records:
+            raise SubmissionRefused(f"arXiv has no paper {arxiv_id}.")
+    with db.write() as session:
+        if records:
+            upsert_papers(session, records)
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id)).one()
+        return submit(session, settings, user, paper)
+
+
+class SourceUnavailable(RuntimeError):
+    """The ingestion source could not be reached; the message says so and suggests retrying."""

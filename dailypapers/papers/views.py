@@ -10,12 +10,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.models import User
+from dailypapers.community.context import community_context
 from dailypapers.config import Settings
-from dailypapers.deps import SessionDep, SettingsDep
+from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
 from dailypapers.search.services import SearchEngine
+from dailypapers.votes.services import voted_ids
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.templating import render
 
@@ -27,7 +30,12 @@ PageParam = Annotated[int, Query(ge=1, le=10_000)]
 
 
 def listing_context(
-    session: Session, settings: Settings, period: Period, q: str | None = None, page: int = 1
+    session: Session,
+    settings: Settings,
+    period: Period,
+    q: str | None = None,
+    page: int = 1,
+    user: User | None = None,
 ) -> dict[str, Any]:
     """Everything a listing page shows: one page of cards, the period and its neighbours, the views."""
     q = (q or "").strip() or None
@@ -38,6 +46,7 @@ def listing_context(
     return {
         "period": period,
         "cards": result.cards,
+        "voted_ids": voted_ids(session, user, [card.paper_id for card in result.cards]),
         "total": result.total,
         "q": q,
         "page": page,
@@ -49,12 +58,15 @@ def listing_context(
     }
 
 
-def paper_context(session: Session, arxiv_id: str, engine: SearchEngine | None = None) -> dict[str, Any] | None:
+def paper_context(
+    session: Session, arxiv_id: str, engine: SearchEngine | None = None, user: User | None = None
+) -> dict[str, Any] | None:
     paper = feeds.paper_by_arxiv_id(session, arxiv_id)
     if paper is None:
         return None
     entry = feeds.entry_for(session, paper)
     return {
+        **community_context(session, paper, user),
         "similar": engine.similar(session, paper) if engine is not None else [],
         "paper": paper,
         "authors": paper.author_list,
@@ -86,11 +98,13 @@ def _period_or_400(kind: PeriodKind, text: str) -> Period:
 
 @router.get("/")
 @router.get("/papers")
-def home(request: Request, session: SessionDep, settings: SettingsDep, q: QueryParam = None) -> Response:
+def home(
+    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, q: QueryParam = None
+) -> Response:
     day = feeds.latest_day(session)
     if day is None:
         return render(request, "empty.html", {})  # type: ignore[no-any-return]
-    context = listing_context(session, settings, day_period(day), q)
+    context = listing_context(session, settings, day_period(day), q, user=user)
     context.update(is_home=True, feed_path="/feed.atom")
     return render(request, "listing.html", context)  # type: ignore[no-any-return]
 
@@ -102,22 +116,24 @@ def period_page(
     slug: str,
     session: SessionDep,
     settings: SettingsDep,
+    user: OptionalUser,
     q: QueryParam = None,
     page: PageParam = 1,
 ) -> Response:
     period = _period_or_400(PeriodKind(kind), slug)
-    return render(request, "listing.html", listing_context(session, settings, period, q, page))  # type: ignore[no-any-return]
+    context = listing_context(session, settings, period, q, page, user)
+    return render(request, "listing.html", context)  # type: ignore[no-any-return]
 
 
 @router.get("/papers/{arxiv_id:path}")
-def paper_page(request: Request, arxiv_id: str, session: SessionDep) -> Response:
+def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: OptionalUser) -> Response:
     try:
         parsed = parse_arxiv_id(arxiv_id)
     except InvalidArxivId as exc:
         raise HTTPException(404, f"No paper here: {exc}.") from exc
     if str(parsed.id) != arxiv_id:
         return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
-    context = paper_context(session, parsed.id, request.app.state.search)
+    context = paper_context(session, parsed.id, request.app.state.search, user)
     if context is None:
         raise HTTPException(404, f"We have no paper {parsed.id} yet.")
     return render(request, "paper.html", context)  # type: ignore[no-any-return]

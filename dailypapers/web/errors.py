@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
+from dailypapers.deps import LoginRequired
+from dailypapers.web.forms import safe_next
 from dailypapers.web.ratelimit import RateLimited
 from dailypapers.web.templating import render
 
@@ -67,6 +70,24 @@ def install_error_handlers(app: FastAPI) -> None:
         status = 422 if _wants_json(request) else 400
         detail = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors()]
         return error_response(request, status, _validation_message(exc), detail if _wants_json(request) else None)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": "This needs an API token: send Authorization: Bearer dp_… (create one in Settings)."},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        back = request.url.path if request.method == "GET" else urlsplit(request.headers.get("referer", "")).path
+        where = f"/login?next={quote(safe_next(back), safe='/')}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": where})
+        return RedirectResponse(where, status_code=303)
+
+    @app.exception_handler(PermissionError)
+    async def _forbidden(request: Request, exc: PermissionError) -> Response:
+        return error_response(request, 403, str(exc) or "You are not allowed to do this.")
 
     @app.exception_handler(RateLimited)
     async def _limited(request: Request, exc: RateLimited) -> Response:

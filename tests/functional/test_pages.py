@@ -1,6 +1,7 @@
 """Every HTML page through HTTP, and the context builders with plain asserts."""
 
 import datetime as dt
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -101,7 +102,8 @@ def test_paper_page(loaded: Database, client: TestClient) -> None:
     assert response.status_code == 200
     html = response.text
     assert "Transformers are SSMs" in html
-    assert "Tri Dao, Albert Gu" in html
+    # Authors in order, each linking to their author page.
+    assert re.search(r'<a href="/authors/\d+">Tri Dao</a>, <a href="/authors/\d+">Albert Gu</a>', html)
     assert 'href="https://arxiv.org/abs/2405.21060"' in html
     assert 'href="https://arxiv.org/pdf/2405.21060"' in html
     assert "May 31, 2024" in html

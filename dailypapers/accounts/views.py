@@ -1,0 +1,214 @@
+"""Sign-up, log-in, log-out, e-mail confirmation, password reset and the account page (API tokens).
+
+Answers never tell whether an e-mail address has an account: sign-up and reset requests always end on the
+same "check your inbox" page, and a failed log-in says the same for an unknown name and a wrong password.
+E-mails go out after the response (``BackgroundTasks``), so their cost is not a timing signal either.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dailypapers.accounts import emails, services
+from dailypapers.accounts.passwords import PASSWORD_MAX_CHARS, WeakPassword
+from dailypapers.accounts.tokens import InvalidToken
+from dailypapers.config import Settings
+from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
+from dailypapers.email.interfaces import get_sender
+from dailypapers.web.forms import safe_next
+from dailypapers.web.ratelimit import client_address, limit
+from dailypapers.web.security import clear_login_cookie, set_login_cookie
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str, Form(max_length=400)]
+Password = Annotated[str, Form(max_length=PASSWORD_MAX_CHARS)]
+NextParam = Annotated[str | None, Form(max_length=2000)]
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
+    """Send one account e-mail; added as a background task, so it runs after the response."""
+    get_sender(settings).send(message)
+
+
+def _inbox_page(request: Request, email: str, what: str) -> Response:
+    return render(request, "accounts/check_inbox.html", {"email": email, "what": what})  # type: ignore[no-any-return]
+
+
+@router.get("/signup")
+def signup_page(request: Request) -> Response:
+    return render(request, "accounts/signup.html", {"form": {}})  # type: ignore[no-any-return]
+
+
+@router.post("/signup", dependencies=[CsrfChecked])
+def signup(
+    request: Request,
+    background: BackgroundTasks,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    username: Text,
+    email: Text,
+    password: Password,
+    fullname: Annotated[str, Form(max_length=400)] = "",
+) -> Response:
+    limit(request, "signup", client_address(request))
+    form = {"username": username, "email": email, "fullname": fullname}
+    try:
+        with db.write() as session:
+            result = services.sign_up(session, username, email, password, fullname)
+            user = result.user
+    except (services.AccountError, WeakPassword) as exc:
+        context = {"form": form, "error": str(exc)}
+        return render(request, "accounts/signup.html", context, status_code=400)  # type: ignore[no-any-return]
+    if result.outcome is services.SignupOutcome.created:
+        background.add_task(_send, settings, emails.confirmation(settings, user))
+    else:
+        background.add_task(_send, settings, emails.already_registered(settings, user))
+    return _inbox_page(request, form["email"].strip(), "confirm your address and finish signing up")
+
+
+@router.get("/confirm")
+def confirm(
+    request: Request, db: DatabaseDep, settings: SettingsDep, token: Annotated[str, Query(max_length=1000)]
+) -> Response:
+    try:
+        with db.write() as session:
+            user = services.confirm_email(session, settings, token)
+            raw = services.start_session(session, settings, user)
+    except InvalidToken as exc:
+        return render(request, "error.html", {"status": 400, "title": "Link not valid", "message": str(exc)}, 400)  # type: ignore[no-any-return]
+    response = RedirectResponse("/?welcome=1", status_code=303)
+    set_login_cookie(response, settings, raw)
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    return render(request, "accounts/login.html", {"next": safe_next(next), "login": ""})  # type: ignore[no-any-return]
+
+
+@router.post("/login", dependencies=[CsrfChecked])
+def login(
+    request: Request,
+    background: BackgroundTasks,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    login: Text,
+    password: Password,
+    next: NextParam = None,
+) -> Response:
+    limit(request, "login", client_address(request))
+    limit(request, "login", "account", login.strip().lower())
+    target = safe_next(next)
+    try:
+        with db.write() as session:
+            user = services.authenticate(session, login, password)
+            raw = services.start_session(session, settings, user) if user else None
+    except services.EmailNotConfirmed as exc:
+        background.add_task(_send, settings, emails.confirmation(settings, exc.user))
+        context = {"next": target, "login": login, "error": str(exc)}
+        return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
+    if raw is None:
+        context = {"next": target, "login": login, "error": "That username or e-mail and password do not match."}
+        return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
+    response = RedirectResponse(target, status_code=303)
+    set_login_cookie(response, settings, raw)
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked])
+def logout(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response:
+    token = request.state.session_token
+    if token:
+        with db.write() as session:
+            services.end_session(session, token)
+    response = RedirectResponse("/", status_code=303)
+    clear_login_cookie(response, settings)
+    return response
+
+
+@router.get("/reset/request")
+def reset_request_page(request: Request) -> Response:
+    return render(request, "accounts/reset_request.html", {})  # type: ignore[no-any-return]
+
+
+@router.post("/reset/request", dependencies=[CsrfChecked])
+def reset_request(
+    request: Request, background: BackgroundTasks, db: DatabaseDep, settings: SettingsDep, email: Text
+) -> Response:
+    limit(request, "reset", client_address(request))
+    try:
+        address = services.normalize_email(email)
+    except services.AccountError as exc:
+        return render(request, "accounts/reset_request.html", {"error": str(exc), "email": email}, 400)  # type: ignore[no-any-return]
+    limit(request, "reset", "email", address)
+    with db.read() as session:
+        user = services.user_by_email(session, address)
+    if user is not None:
+        background.add_task(_send, settings, emails.password_reset(settings, user))
+    return _inbox_page(request, address, "choose a new password")
+
+
+@router.get("/reset")
+def reset_page(request: Request, token: Annotated[str, Query(max_length=1000)]) -> Response:
+    return render(request, "accounts/reset.html", {"token": token})  # type: ignore[no-any-return]
+
+
+@router.post("/reset", dependencies=[CsrfChecked])
+def reset(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form(max_length=1000)],
+    password: Password,
+) -> Response:
+    try:
+        with db.write() as session:
+            user = services.reset_password(session, settings, token, password)
+            raw = services.start_session(session, settings, user)
+    except (InvalidToken, WeakPassword) as exc:
+        return render(request, "accounts/reset.html", {"token": token, "error": str(exc)}, 400)  # type: ignore[no-any-return]
+    response = RedirectResponse("/settings?reset=1", status_code=303)
+    set_login_cookie(response, settings, raw)
+    return response
+
+
+@router.get("/settings")
+def settings_page(request: Request, db: DatabaseDep, user: CurrentUser) -> Response:
+    with db.read() as session:
+        tokens = services.api_tokens(session, user)
+    return render(request, "accounts/settings.html", {"tokens": tokens, "new_token": None})  # type: ignore[no-any-return]
+
+
+@router.post("/settings/tokens", dependencies=[CsrfChecked])
+def create_token(request: Request, db: DatabaseDep, user: CurrentUser, name: Text) -> Response:
+    try:
+        with db.write() as session:
+            raw = services.create_api_token(session, user, name)
+            tokens = services.api_tokens(session, user)
+    except services.AccountError as exc:
+        with db.read() as session:
+            tokens = services.api_tokens(session, user)
+        context = {"tokens": tokens, "new_token": None, "error": str(exc)}
+        return render(request, "accounts/settings.html", context, status_code=400)  # type: ignore[no-any-return]
+    # Shown once: only its hash is kept.
+    return render(request, "accounts/settings.html", {"tokens": tokens, "new_token": raw})  # type: ignore[no-any-return]
+
+
+@router.post("/settings/tokens/{token_id}/delete", dependencies=[CsrfChecked])
+def revoke_token(db: DatabaseDep, user: CurrentUser, token_id: int) -> Response:
+    with db.write() as session:
+        services.revoke_api_token(session, user, token_id)
+    return RedirectResponse("/settings", status_code=303)
+
+
+@router.post("/settings/profile", dependencies=[CsrfChecked])
+def update_profile(db: DatabaseDep, user: CurrentUser, fullname: Annotated[str, Form(max_length=400)] = "") -> Response:
+    with db.write() as session:
+        services.set_fullname(session, user, fullname)
+    return RedirectResponse("/settings", status_code=303)

@@ -1,0 +1,121 @@
+"""Community over the JSON API: a paper's comments (read by anyone, written with a token) and submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from dailypapers.api.schemas import ErrorOut
+from dailypapers.community import comments, submissions
+from dailypapers.community.comments import CommentNode
+from dailypapers.deps import CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.ratelimit import limit
+
+router = APIRouter(prefix="/api", tags=["community"])
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorOut},
+    401: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    429: {"model": ErrorOut},
+    502: {"model": ErrorOut},
+}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class CommentAuthorOut(_Out):
+    user: str
+    fullname: str
+    is_paper_author: bool = Field(serialization_alias="isPaperAuthor")
+
+
+class CommentOut(_Out):
+    id: str
+    parent_id: str | None = Field(serialization_alias="parentId")
+    author: CommentAuthorOut | None
+    body: str | None = Field(description="Markdown as written; null when deleted or hidden.")
+    html: str | None = Field(description="Sanitised HTML rendering of the body; math left as \\(…\\) for KaTeX.")
+    created_at: dt.datetime = Field(serialization_alias="createdAt")
+    edited_at: dt.datetime | None = Field(serialization_alias="editedAt")
+    status: str = Field(description="visible, deleted or hidden")
+
+
+class CommentIn(BaseModel):
+    body: str = Field(max_length=200_000)
+    parent_id: int | None = Field(default=None, alias="parentId")
+
+
+class SubmitIn(BaseModel):
+    arxiv_id: str = Field(alias="arxivId", max_length=500, description="An arXiv id or URL.")
+
+
+class SubmitOut(_Out):
+    paper_id: str = Field(serialization_alias="paperId")
+    outcome: str = Field(description="submitted, upvoted (it was on the feed already) or already_upvoted")
+    message: str
+
+
+def comment_out(node: CommentNode) -> CommentOut:
+    c = node.comment
+    status = "deleted" if c.deleted_at else "hidden" if c.hidden_at else "visible"
+    shown = status == "visible"
+    return CommentOut(
+        id=str(c.id),
+        parent_id=str(c.parent_id) if c.parent_id is not None else None,
+        author=CommentAuthorOut(user=c.user.username, fullname=c.user.display_name, is_paper_author=node.by_author)
+        if shown
+        else None,
+        body=c.body if shown else None,
+        html=c.body_html if shown else None,
+        created_at=c.created_at,
+        edited_at=c.edited_at,
+        status=status,
+    )
+
+
+@router.get("/papers/{paper_id:path}/comments", responses=ERRORS)
+def list_comments(paper_id: str, session: SessionDep) -> list[CommentOut]:
+    """The paper's comments in thread order (a reply follows its parent); removed comments appear only as
+    placeholders for their replies."""
+    paper = paper_or_404(session, paper_id)
+    return [comment_out(node) for node in comments.flatten(comments.thread(session, paper))]
+
+
+@router.post("/papers/{paper_id:path}/comments", status_code=201, responses=ERRORS)
+def post_comment(
+    request: Request,
+    paper_id: str,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    payload: Annotated[CommentIn, Body()],
+) -> CommentOut:
+    """Comment on the paper (markdown, ``$…$`` math) or reply with ``parentId``."""
+    limit(request, "comment", str(user.id))
+    try:
+        with db.write() as session:
+            paper = paper_or_404(session, paper_id)
+            comment = comments.add_comment(session, settings, user, paper, payload.body, payload.parent_id)
+            session.refresh(comment, ["user"])
+    except comments.CommentRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return comment_out(CommentNode(comment, 0, False))
+
+
+@router.post("/papers/submit", responses=ERRORS)
+def submit(request: Request, db: DatabaseDep, settings: SettingsDep, user: CurrentUser, payload: SubmitIn) -> SubmitOut:
+    """Put a paper on today's feed (fetched from arXiv when new), or upvote it when it is there already."""
+    limit(request, "submit", str(user.id))
+    try:
+        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, payload.arxiv_id)
+    except submissions.SubmissionRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    except submissions.SourceUnavailable as exc:
+        raise HTTPException(502, str(exc)) from exc
+    return SubmitOut(paper_id=result.paper.arxiv_id, outcome=result.outcome.value, message=result.message)

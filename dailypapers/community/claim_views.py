@@ -1,0 +1,74 @@
+"""Authorship: claiming an author entry, the curators' queue, and author pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from dailypapers.community import claims
+from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SessionDep
+from dailypapers.papers.lookup import paper_or_404
+from dailypapers.papers.models import Author, Paper, PaperAuthor
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+AUTHOR_PAGE_SIZE = 50
+
+
+@router.post("/papers/{arxiv_id:path}/claim", dependencies=[CsrfChecked])
+def claim(
+    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: Annotated[int, Form(ge=0)]
+) -> Response:
+    try:
+        with db.write() as session:
+            paper = paper_or_404(session, arxiv_id)
+            claims.file_claim(session, user, paper, position)
+    except claims.ClaimRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return RedirectResponse(f"/users/{user.username}?claimed=1", status_code=303)
+
+
+@router.get("/curate")
+def curate(request: Request, session: SessionDep, user: CuratorUser) -> Response:
+    return render(request, "community/curate.html", {"claims": claims.pending_claims(session)})  # type: ignore[no-any-return]
+
+
+@router.post("/claims/{claim_id}/{decision}", dependencies=[CsrfChecked])
+def decide(claim_id: int, decision: str, db: DatabaseDep, user: CuratorUser) -> Response:
+    if decision not in ("approve", "deny"):
+        raise HTTPException(404, "Claims are approved or denied.")
+    try:
+        with db.write() as session:
+            claims.decide(session, user, claim_id, decision == "approve")
+    except claims.ClaimRefused as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return RedirectResponse("/curate", status_code=303)
+
+
+@router.get("/authors/{author_id}")
+def author_page(
+    request: Request, author_id: int, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
+) -> Response:
+    author = session.get(Author, author_id)
+    if author is None:
+        raise HTTPException(404, "No such author.")
+    papers_query = (
+        select(Paper)
+        .join(PaperAuthor, PaperAuthor.paper_id == Paper.id)
+        .where(PaperAuthor.author_id == author_id)
+        .order_by(Paper.published_at.desc().nulls_last(), Paper.id.desc())
+    )
+    total = session.scalar(select(func.count()).select_from(PaperAuthor).where(PaperAuthor.author_id == author_id))
+    papers = list(session.scalars(papers_query.offset((page - 1) * AUTHOR_PAGE_SIZE).limit(AUTHOR_PAGE_SIZE)))
+    users = {c.user.username: c.user for c in claims.approved_claims_for_author(session, author_id)}
+    context = {
+        "author": author,
+        "papers": papers,
+        "total": total or 0,
+        "page": page,
+        "claimed_by": list(users.values()),
+    }
+    return render(request, "community/author.html", context)  # type: ignore[no-any-return]

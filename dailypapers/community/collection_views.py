@@ -1,0 +1,112 @@
+"""Saving papers to collections, "not interested", and the (private) collection pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dailypapers.community import collections
+from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep
+from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.forms import back_to
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Name = Annotated[str, Form(max_length=1000)]
+OptionalId = Annotated[str | None, Form(max_length=20)]
+
+
+def _id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@router.post("/papers/{arxiv_id:path}/save", dependencies=[CsrfChecked])
+def save(
+    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, collection_id: OptionalId = None
+) -> Response:
+    try:
+        with db.write() as session:
+            paper = paper_or_404(session, arxiv_id)
+            collections.save(session, user, paper, _id(collection_id))
+    except collections.CollectionRefused as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return back_to(request, f"/papers/{paper.arxiv_id}")
+
+
+@router.post("/papers/{arxiv_id:path}/unsave", dependencies=[CsrfChecked])
+def unsave(
+    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, collection_id: Annotated[int, Form()]
+) -> Response:
+    try:
+        with db.write() as session:
+            paper = paper_or_404(session, arxiv_id)
+            collections.unsave(session, user, paper, collection_id)
+    except collections.CollectionRefused as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return back_to(request, f"/collections/{collection_id}")
+
+
+@router.post("/papers/{arxiv_id:path}/dismiss", dependencies=[CsrfChecked])
+def dismiss(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser) -> Response:
+    with db.write() as session:
+        paper = paper_or_404(session, arxiv_id)
+        collections.dismiss(session, user, paper)
+    return back_to(request, f"/papers/{paper.arxiv_id}")
+
+
+@router.post("/papers/{arxiv_id:path}/undismiss", dependencies=[CsrfChecked])
+def undismiss(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser) -> Response:
+    with db.write() as session:
+        paper = paper_or_404(session, arxiv_id)
+        collections.undismiss(session, user, paper)
+    return back_to(request, f"/papers/{paper.arxiv_id}")
+
+
+@router.get("/collections")
+def collections_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    context = {"summaries": collections.collections_of(session, user)}
+    return render(request, "community/collections.html", context)  # type: ignore[no-any-return]
+
+
+@router.post("/collections", dependencies=[CsrfChecked])
+def create(request: Request, db: DatabaseDep, user: CurrentUser, name: Name) -> Response:
+    try:
+        with db.write() as session:
+            collection = collections.create_collection(session, user, name)
+    except collections.CollectionRefused as exc:
+        with db.read() as session:
+            context = {"summaries": collections.collections_of(session, user), "error": str(exc), "name": name}
+        return render(request, "community/collections.html", context, status_code=400)  # type: ignore[no-any-return]
+    return RedirectResponse(f"/collections/{collection.id}", status_code=303)
+
+
+@router.get("/collections/{collection_id}")
+def collection_page(request: Request, collection_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    try:
+        collection = collections.own_collection(session, user, collection_id)
+    except collections.CollectionRefused as exc:
+        raise HTTPException(404, str(exc)) from exc
+    context = {"collection": collection, "papers": collections.papers_in(session, collection)}
+    return render(request, "community/collection.html", context)  # type: ignore[no-any-return]
+
+
+@router.post("/collections/{collection_id}/rename", dependencies=[CsrfChecked])
+def rename(collection_id: int, db: DatabaseDep, user: CurrentUser, name: Name) -> Response:
+    try:
+        with db.write() as session:
+            collections.rename_collection(session, user, collection_id, name)
+    except collections.CollectionRefused as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/delete", dependencies=[CsrfChecked])
+def delete(collection_id: int, db: DatabaseDep, user: CurrentUser) -> Response:
+    try:
+        with db.write() as session:
+            collections.delete_collection(session, user, collection_id)
+    except collections.CollectionRefused as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return RedirectResponse("/collections", status_code=303)

@@ -1,0 +1,72 @@
+"""The submit form, and the curators' feature / hide buttons on a paper's feed entry."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from dailypapers.community import submissions
+from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SettingsDep
+from dailypapers.papers.lookup import paper_or_404
+from dailypapers.papers.models import DailyEntry
+from dailypapers.web.ratelimit import limit
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/submit")
+def submit_page(request: Request, settings: SettingsDep, user: CurrentUser) -> Response:
+    return render(request, "community/submit.html", {"value": ""})  # type: ignore[no-any-return]
+
+
+@router.post("/submit", dependencies=[CsrfChecked])
+def submit(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    arxiv_id: Annotated[str, Form(max_length=500)],
+) -> Response:
+    limit(request, "submit", str(user.id))
+    try:
+        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, arxiv_id)
+    except submissions.SubmissionRefused as exc:
+        context = {"value": arxiv_id, "error": str(exc)}
+        return render(request, "community/submit.html", context, status_code=400)  # type: ignore[no-any-return]
+    except submissions.SourceUnavailable as exc:
+        context = {"value": arxiv_id, "error": str(exc)}
+        return render(request, "community/submit.html", context, status_code=502)  # type: ignore[no-any-return]
+    return RedirectResponse(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}", status_code=303)
+
+
+def _entry(db: DatabaseDep, arxiv_id: str) -> DailyEntry:
+    with db.read() as session:
+        paper = paper_or_404(session, arxiv_id)
+        entry = session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
+    if entry is None:
+        raise HTTPException(404, "This paper is not on the feed.")
+    return entry
+
+
+@router.post("/papers/{arxiv_id:path}/feature", dependencies=[CsrfChecked])
+def feature(arxiv_id: str, db: DatabaseDep, user: CuratorUser, featured: Annotated[bool, Form()] = True) -> Response:
+    entry = _entry(db, arxiv_id)
+    with db.write() as session:
+        stored = session.get(DailyEntry, entry.id)
+        if stored is not None:
+            submissions.set_featured(session, user, stored, featured)
+    return RedirectResponse(f"/papers/{entry.paper.arxiv_id}", status_code=303)
+
+
+@router.post("/papers/{arxiv_id:path}/hide", dependencies=[CsrfChecked])
+def hide(arxiv_id: str, db: DatabaseDep, user: CuratorUser, hidden: Annotated[bool, Form()] = True) -> Response:
+    entry = _entry(db, arxiv_id)
+    with db.write() as session:
+        stored = session.get(DailyEntry, entry.id)
+        if stored is not None:
+            submissions.set_hidden(session, user, stored, hidden)
+    return RedirectResponse(f"/papers/{entry.paper.arxiv_id}", status_code=303)

@@ -1,0 +1,50 @@
+"""Votes over the JSON API: ``PUT`` upvotes, ``DELETE`` withdraws (both idempotent), ``POST`` toggles."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from dailypapers.api.schemas import ErrorOut
+from dailypapers.deps import CurrentUser, DatabaseDep
+from dailypapers.papers.lookup import paper_or_404
+from dailypapers.votes import services
+
+router = APIRouter(prefix="/api", tags=["votes"])
+ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}}
+
+
+class VoteOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    paper_id: str = Field(serialization_alias="paperId")
+    upvoted: bool
+    upvotes: int
+
+
+def _vote(db: DatabaseDep, user: CurrentUser, paper_id: str, upvoted: bool | None) -> VoteOut:
+    with db.write() as session:
+        paper = paper_or_404(session, paper_id)
+        if upvoted is None:
+            state = services.toggle_vote(session, user, paper)
+        else:
+            state = services.set_vote(session, user, paper, upvoted)
+    return VoteOut(paper_id=paper.arxiv_id, upvoted=state.upvoted, upvotes=state.upvotes)
+
+
+@router.put("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
+def upvote(paper_id: str, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+    """Upvote the paper (no change when already upvoted)."""
+    return _vote(db, user, paper_id, True)
+
+
+@router.delete("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
+def withdraw(paper_id: str, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+    """Withdraw the upvote (no change when there is none)."""
+    return _vote(db, user, paper_id, False)
+
+
+@router.post("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
+def toggle(paper_id: str, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+    """Toggle the upvote."""
+    return _vote(db, user, paper_id, None)
