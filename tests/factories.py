@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from dailypapers.db import Database
+from fastapi.testclient import TestClient
+
+from dailypapers.accounts import services
+from dailypapers.accounts.models import Role, User
+from dailypapers.db import Database, utcnow
 from dailypapers.papers.importing import import_daily_items
 from dailypapers.papers.services import ImportSummary
 from dailypapers.sources.huggingface import DailyItem, read_day_file
@@ -22,3 +27,49 @@ def import_items(db: Database, items: list[DailyItem]) -> ImportSummary:
     summary = ImportSummary()
     summary.count(import_daily_items(db, items))
     return summary
+
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+def make_user(
+    db: Database,
+    username: str = "ada",
+    *,
+    role: Role = Role.member,
+    password: str = PASSWORD,
+    fullname: str = "",
+    confirmed: bool = True,
+) -> User:
+    """A user made through the real sign-up service, confirmed unless asked otherwise."""
+    with db.write() as session:
+        user = services.sign_up(session, username, f"{username.lower()}@example.org", password, fullname).user
+        user.role = role.value
+        if confirmed:
+            user.email_verified_at = utcnow()
+    return user
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    token = csrf_from(client.get("/login").text)
+    response = client.post(
+        "/login", data={"login": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+
+
+def form_token(client: TestClient, path: str = "/settings") -> str:
+    """The CSRF token of the logged-in client (every page with a form carries it)."""
+    return csrf_from(client.get(path).text)
+
+
+def api_token(db: Database, user: User, name: str = "tests") -> str:
+    with db.write() as session:
+        return services.create_api_token(session, session.get(User, user.id) or user, name)

@@ -105,14 +105,15 @@ def login(
     limit(request, "login", client_address(request))
     limit(request, "login", "account", login.strip().lower())
     target = safe_next(next)
-    try:
-        with db.write() as session:
+    with db.write() as session:
+        try:
             user = services.authenticate(session, login, password)
-            raw = services.start_session(session, settings, user) if user else None
-    except services.EmailNotConfirmed as exc:
-        background.add_task(_send, settings, emails.confirmation(settings, exc.user))
-        context = {"next": target, "login": login, "error": str(exc)}
-        return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
+        except services.EmailNotConfirmed as exc:
+            # Built while the user row is loaded; only someone with the right password gets here.
+            background.add_task(_send, settings, emails.confirmation(settings, exc.user))
+            context = {"next": target, "login": login, "error": str(exc)}
+            return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
+        raw = services.start_session(session, settings, user) if user else None
     if raw is None:
         context = {"next": target, "login": login, "error": "That username or e-mail and password do not match."}
         return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
