@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from dailypapers.accounts import services
 from dailypapers.accounts.models import Role, User
+from dailypapers.accounts.passwords import hash_password
 from dailypapers.db import Database, utcnow
 from dailypapers.papers.importing import import_daily_items
 from dailypapers.papers.services import ImportSummary
@@ -51,6 +52,23 @@ def make_user(
     return user
 
 
+def make_users(db: Database, prefix: str, count: int) -> list[User]:
+    """Many confirmed members sharing one password hash (argon2 costs ~0.1 s a hash, by design)."""
+    shared_hash = hash_password(PASSWORD)
+    with db.write() as session:
+        users = [
+            User(
+                username=f"{prefix}{i:03d}",
+                email=f"{prefix}{i:03d}@example.org",
+                password_hash=shared_hash,
+                email_verified_at=utcnow(),
+            )
+            for i in range(count)
+        ]
+        session.add_all(users)
+    return users
+
+
 def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF token in the page"
@@ -72,4 +90,4 @@ def form_token(client: TestClient, path: str = "/settings") -> str:
 
 def api_token(db: Database, user: User, name: str = "tests") -> str:
     with db.write() as session:
-        return services.create_api_token(session, session.get(User, user.id) or user, name)
+        return services.create_api_token(session, user, name)

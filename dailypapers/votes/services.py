@@ -35,7 +35,8 @@ class VoteState:
 def _insert_vote(session: Session, user_id: int, paper_id: int) -> bool:
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     statement = dialect.insert(Vote).values(user_id=user_id, paper_id=paper_id).on_conflict_do_nothing()
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: with an ON CONFLICT clause psycopg reports rowcount -1.
+    return session.execute(statement.returning(Vote.paper_id)).first() is not None
 
 
 def _move_count(session: Session, paper: Paper, delta: int) -> int:
@@ -51,19 +52,28 @@ def _move_count(session: Session, paper: Paper, delta: int) -> int:
 
 def set_vote(session: Session, user: User, paper: Paper, upvoted: bool) -> VoteState:
     """Make ``user``'s vote on ``paper`` be ``upvoted``; idempotent."""
+    _lock_paper(session, paper)
     if upvoted:
         changed = _insert_vote(session, user.id, paper.id)
     else:
-        result = session.execute(delete(Vote).where(Vote.user_id == user.id, Vote.paper_id == paper.id))
-        changed = bool(result.rowcount)  # type: ignore[attr-defined]
+        statement = delete(Vote).where(Vote.user_id == user.id, Vote.paper_id == paper.id).returning(Vote.paper_id)
+        changed = session.execute(statement).first() is not None
     if changed:
         return VoteState(upvoted, _move_count(session, paper, 1 if upvoted else -1))
     upvotes = session.scalar(select(Paper.upvotes).where(Paper.id == paper.id)) or 0
     return VoteState(upvoted, upvotes, changed=False)
 
 
+def _lock_paper(session: Session, paper: Paper) -> None:
+    """Serialise vote changes on one paper (PostgreSQL row lock; SQLite's write lock already does this).
+    Without it, two racing toggles by one user could both see the vote, and the second DELETE would find
+    nothing: two toggles, one change."""
+    session.execute(select(Paper.id).where(Paper.id == paper.id).with_for_update())
+
+
 def toggle_vote(session: Session, user: User, paper: Paper) -> VoteState:
-    """Upvote when not upvoted, withdraw otherwise. Two racing toggles by one user end as two changes."""
+    """Upvote when not upvoted, withdraw otherwise. Racing toggles by one user each flip the vote."""
+    _lock_paper(session, paper)
     if _insert_vote(session, user.id, paper.id):
         return VoteState(True, _move_count(session, paper, 1))
     return set_vote(session, user, paper, False)
