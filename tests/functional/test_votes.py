@@ -129,11 +129,7 @@ def test_concurrent_toggles_keep_exact_counts(loaded: Database, live_server: str
     with loaded.read() as session:
         rows = set(session.execute(select(Vote.user_id, Paper.arxiv_id).join(Paper, Paper.id == Vote.paper_id)).all())
         counts = dict(session.execute(select(Paper.arxiv_id, Paper.upvotes).where(Paper.arxiv_id.in_(papers))).all())
-        extra = sorted(rows - odd)[:5]
-        assert session.scalar(select(func.count()).select_from(Vote)) == len(odd), (
-            extra,
-            [toggles.count(e) for e in extra],
-        )
+        assert session.scalar(select(func.count()).select_from(Vote)) == len(odd)
     assert {(u, p) for u, p in rows} == odd
     for arxiv_id in papers:
         assert counts[arxiv_id] == base[arxiv_id] + sum(1 for _, p in odd if p == arxiv_id)
