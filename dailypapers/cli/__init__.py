@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from dailypapers.cli import config_cmd, db_cmd, import_cmd, ingest_cmd, search_cmd, serve_cmd, worker_cmd
+from dailypapers.cli import (
+    config_cmd,
+    db_cmd,
+    import_cmd,
+    ingest_cmd,
+    search_cmd,
+    serve_cmd,
+    users_cmd,
+    worker_cmd,
+)
 
 app = typer.Typer(
     name="dailypapers",
@@ -17,6 +26,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(users_cmd.app, name="users")
 app.command("worker")(worker_cmd.worker)
 app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")

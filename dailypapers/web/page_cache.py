@@ -3,8 +3,9 @@
 Why: a listing costs ~1 ms of queries and template rendering on one core, so one process serves a few hundred
 pages a second; the same page from memory costs ~0.1 ms. Listings change when papers are imported or voted on,
 and a visitor who is not logged in can live with a page that is a few seconds old (lobsters caches its front
-page for logged-out visitors the same way). Requests carrying a session cookie or an Authorization header
-always bypass the cache, so personalised pages and one's own votes are never stale.
+page for logged-out visitors the same way). Requests carrying a login cookie or an Authorization header
+always bypass the cache, so personalised pages and one's own votes are never stale. Other cookies (the
+anonymous CSRF cookie a log-in form sets) do not: anonymous listings carry no forms.
 
 Bounds: at most ``PAGE_CACHE_MAX_ENTRIES`` responses of at most ``PAGE_CACHE_MAX_BODY_BYTES`` each (LRU), kept
 ``ttl_seconds``. Each process has its own cache; with several processes a page is at most ``ttl_seconds`` stale.
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PAGE_CACHE_MAX_ENTRIES = 2048
 PAGE_CACHE_MAX_BODY_BYTES = 2 * 1024 * 1024
 CACHEABLE_PREFIXES = ("/papers", "/feed.atom", "/api/daily_papers", "/api/papers/")
-_BYPASS_HEADERS = (b"authorization", b"cookie")
+_LOGIN_COOKIE = b"dp_session="  # web.security.SESSION_COOKIE
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,9 @@ class PageCacheMiddleware:
             return None
         if not _cacheable_path(scope["path"]):
             return None
-        if any(name in _BYPASS_HEADERS for name, _ in scope["headers"]):
-            return None
+        for name, value in scope["headers"]:
+            if name == b"authorization" or (name == b"cookie" and _LOGIN_COOKIE in value):
+                return None
         key: bytes = scope["method"].encode() + b" " + scope["path"].encode() + b"?" + scope["query_string"]
         return key
 

@@ -42,9 +42,10 @@ def test_requests_with_credentials_bypass_the_cache(db: Database, cached_client:
     cached_client.get("/api/daily_papers")
     load_days(db, HF_DAYS / "2025-10-31.json")
     anonymous = cached_client.get("/api/daily_papers").json()
-    with_cookie = cached_client.get("/api/daily_papers", headers={"Cookie": "session=abc"}).json()
-    assert len(anonymous) == 6
-    assert len(with_cookie) == 25
+    with_login = cached_client.get("/api/daily_papers", headers={"Cookie": "theme=dark; dp_session=abc"}).json()
+    with_csrf_cookie = cached_client.get("/api/daily_papers", headers={"Cookie": "dp_csrf=xyz"}).json()
+    assert len(anonymous) == len(with_csrf_cookie) == 6  # an anonymous visitor's CSRF cookie is no login
+    assert len(with_login) == 25
 
 
 def test_errors_and_other_queries_are_not_cached(db: Database, cached_client: TestClient) -> None:
