@@ -11,6 +11,15 @@ _INVISIBLE = dict.fromkeys(
 )
 
 
+# The subset that has no business in paper metadata from sources (embeddings, overrides, isolates). Zero-width
+# joiners stay there: scripts and emoji in names and titles need them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(text: str) -> str:
+    return text.translate(_BIDI_CONTROLS)
+
+
 def strip_invisible(text: str) -> str:
     """NFC, without direction overrides, zero-width marks or control characters other than newline and tab."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)

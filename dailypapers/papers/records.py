@@ -13,6 +13,8 @@ from typing import Any
 
 from pylatexenc.latex2text import LatexNodes2Text
 
+from dailypapers.text import strip_bidi_controls
+
 _WS = re.compile(r"\s+")
 # arXiv abstracts are hard-wrapped; a line that starts with whitespace begins a new paragraph.
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=[ \t])")
@@ -59,13 +61,14 @@ class DailyEntryRecord:
 
 
 def clean_line(text: str) -> str:
-    """Collapse all whitespace (arXiv wraps titles at ~80 columns) into single spaces."""
-    return _WS.sub(" ", text).strip()
+    """Collapse all whitespace (arXiv wraps titles at ~80 columns) into single spaces; drop bidi overrides,
+    which would let a title display as something else."""
+    return _WS.sub(" ", strip_bidi_controls(text)).strip()
 
 
 def clean_abstract(text: str) -> str:
     """Unwrap an abstract's hard line breaks while keeping its paragraphs (separated by a blank line)."""
-    paragraphs = (clean_line(p) for p in _PARAGRAPH_BREAK.split(text.strip()))
+    paragraphs = (clean_line(p) for p in _PARAGRAPH_BREAK.split(strip_bidi_controls(text).strip()))
     return "\n\n".join(p for p in paragraphs if p)
 
 

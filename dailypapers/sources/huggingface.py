@@ -25,6 +25,7 @@ from dailypapers.papers.records import (
     parse_timestamp,
 )
 from dailypapers.sources.http import SourceClient, SourceError
+from dailypapers.text import clean_line as clean_text_line
 
 # A day file larger than this is refused rather than parsed: the largest real one is ~0.5 MB (50 papers).
 MAX_DAY_FILE_BYTES = 64 * 1024 * 1024
@@ -181,7 +182,7 @@ def _submitter(user: Any) -> SubmitterRecord | None:
         return None
     return SubmitterRecord(
         username=username.strip()[:100],
-        fullname=str(user.get("fullname") or "")[:200],
+        fullname=clean_text_line(str(user.get("fullname") or ""), 200),
         avatar_url=_optional_str(user.get("avatarUrl")),
     )
 
