@@ -3,7 +3,9 @@
 Imports every Hugging Face day file in ``../shared/data/hf_daily_papers`` (~9,900 papers; the 22 malformed days
 from ``repaired/``) into a fresh SQLite database, starts ``dailypapers serve`` (one process, access log off),
 then measures with ``wrk`` (throughput and latency under load, 1 thread and 16 connections) and a sequential
-Python client (unloaded latency). Prints one table; nothing is asserted.
+Python client (unloaded latency), anonymously with the page cache on and off, then logged in (the cache is
+bypassed; the session is looked up and each card marks the member's own votes). Prints tables; nothing is
+asserted.
 
     .venv/bin/python benchmarks/web_pages.py [--data PATH] [--duration 10] [--connections 16]
 """
@@ -27,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "hf_daily_papers"
 PYTHON = [sys.executable, "-m", "dailypapers"]
+BENCH_PASSWORD = "benchmark password"  # noqa: S105 (a throwaway account in a temporary database)
 
 
 def _free_port() -> int:
@@ -36,9 +39,10 @@ def _free_port() -> int:
         return port
 
 
-def _wrk(url: str, duration: int, connections: int) -> dict[str, float]:
+def _wrk(url: str, duration: int, connections: int, cookie: str | None = None) -> dict[str, float]:
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *header, url],
         capture_output=True,
         text=True,
         check=True,
@@ -54,9 +58,9 @@ def _wrk(url: str, duration: int, connections: int) -> dict[str, float]:
     return result
 
 
-def _sequential(url: str, count: int) -> dict[str, float]:
+def _sequential(url: str, count: int, cookie: str | None = None) -> dict[str, float]:
     timings = []
-    with httpx.Client() as client:
+    with httpx.Client(headers={"Cookie": cookie} if cookie else None) as client:
         for _ in range(50):
             client.get(url)
         for _ in range(count):
@@ -78,7 +82,15 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _run_server(label: str, env: dict[str, str], args: argparse.Namespace) -> None:
+def _log_in(base: str) -> str:
+    """Log the benchmark's member in through the real form; returns the Cookie header value."""
+    with httpx.Client(base_url=base) as client:
+        token = re.search(r'name="csrf_token" value="(\w+)"', client.get("/login").text)[1]  # type: ignore[index]
+        client.post("/login", data={"login": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
+        return f"dp_session={client.cookies['dp_session']}"
+
+
+def _run_server(label: str, env: dict[str, str], args: argparse.Namespace, logged_in: bool = False) -> None:
     port = _free_port()
     server = subprocess.Popen(
         [*PYTHON, "serve", "--port", str(port), "--no-access-log"],
@@ -101,11 +113,12 @@ def _run_server(label: str, env: dict[str, str], args: argparse.Namespace) -> No
             "week page": base + "/papers/week/2025-W44",
             "API day": base + "/api/daily_papers?date=2025-10-29",
         }
+        cookie = _log_in(base) if logged_in else None
         print(f"\n{label}")
         print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} | {'unloaded p50':>12} {'p99':>7}")
         for name, url in pages.items():
-            loaded = _wrk(url, args.duration, args.connections)
-            quiet = _sequential(url, args.sequential)
+            loaded = _wrk(url, args.duration, args.connections, cookie)
+            quiet = _sequential(url, args.sequential, cookie)
             print(
                 f"{name:<12} {loaded['rps']:>8.0f} {loaded.get('p50', 0):>8.2f} {loaded.get('p90', 0):>8.2f} "
                 f"{loaded.get('p99', 0):>8.2f} | {quiet['p50']:>12.2f} {quiet['p99']:>7.2f}"
@@ -155,12 +168,22 @@ def main() -> int:
         text=True,
         check=True,
     ).stdout.strip()
+    subprocess.run(
+        [*PYTHON, "users", "create-admin", "--username", "bench", "--email", "bench@example.org", "--password-stdin"],
+        env=env,
+        input=BENCH_PASSWORD + "\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     print(f"corpus: {count} papers imported in {import_seconds:.1f} s")
     print(f"machine: {os.cpu_count()} cores; server: dailypapers serve, 1 process, SQLite WAL, access log off")
     print(f"load: wrk -t1 -c{args.connections} -d{args.duration}s; unloaded: {args.sequential} sequential requests")
     try:
         for label, cache_seconds in (("anonymous page cache on (default)", "10"), ("page cache off", "0")):
             _run_server(label, {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": cache_seconds}, args)
+        # A logged-in member always bypasses the cache: the session lookup and vote marks on every card.
+        _run_server("logged in (cache bypassed)", {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "10"}, args, True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -39,3 +39,16 @@ def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep
     except InvalidPeriod as exc:
         raise HTTPException(400, str(exc)) from exc
     return _feed(session, settings, period, period.path, f"{period.path}/feed.atom")
+
+
+TRENDING_FEED_ENTRIES = 50
+
+
+@router.get("/papers/trending/feed.atom")
+def trending_feed(session: SessionDep, settings: SettingsDep) -> Response:
+    """The top of the trending list (the same order as /papers/trending)."""
+    rows = feeds.entries(session, sort=feeds.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True)
+    body = build_feed(
+        settings, title="Trending", page_path="/papers/trending", feed_path="/papers/trending/feed.atom", rows=rows
+    )
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
