@@ -78,7 +78,9 @@ def create_app(
         settings, SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds, attempts=2)
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Order matters: the feed routes and API must win over the catch-all /papers/{arxiv_id:path}.
+    # Order matters. Listings first (most requests; routes are matched in order); the API and feeds before the
+    # catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path}, which come last.
+    app.include_router(paper_views.router)
     app.include_router(accounts_views.router)
     app.include_router(accounts_api.router)
     app.include_router(votes_views.router)
@@ -94,7 +96,7 @@ def create_app(
     app.include_router(api_daily_papers.router)
     app.include_router(feed_views.router)
     app.include_router(search_views.router)
-    app.include_router(paper_views.router)
+    app.include_router(paper_views.paper_router)
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds)
     app.add_middleware(PageCacheMiddleware, store=app.state.page_cache)

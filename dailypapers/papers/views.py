@@ -22,7 +22,9 @@ from dailypapers.votes.services import voted_ids
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)  # listings: matched first, they are most of the traffic
+# The paper page's catch-all path must come after every other /papers/... route (trending, votes, feeds).
+paper_router = APIRouter(include_in_schema=False)
 
 
 QueryParam = Annotated[str | None, Query(max_length=feeds.MAX_QUERY_CHARS, description="Filter by title/abstract")]
@@ -125,7 +127,7 @@ def period_page(
     return render(request, "listing.html", context)  # type: ignore[no-any-return]
 
 
-@router.get("/papers/{arxiv_id:path}")
+@paper_router.get("/papers/{arxiv_id:path}")
 def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: OptionalUser) -> Response:
     try:
         parsed = parse_arxiv_id(arxiv_id)

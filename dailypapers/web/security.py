@@ -14,8 +14,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from fastapi import HTTPException, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dailypapers.accounts import services
 from dailypapers.accounts.models import User
@@ -28,26 +31,30 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
-def load_user(request: Request) -> None:
+async def load_user(request: Request) -> None:
     """App-wide dependency: puts the visitor's ``User`` (or None) on ``request.state.user``. API paths use the
-    bearer token, pages the session cookie."""
+    bearer token, pages the session cookie. Async, so anonymous requests (most of them) cost no thread hop;
+    the database lookup runs in the thread pool only when there is a credential to check."""
     request.state.user = None
     request.state.session_token = None
     database: Database = request.app.state.db
     if request.url.path.startswith("/api/"):
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and credentials:
-            with database.read() as session:
-                request.state.user = services.user_for_api_token(session, credentials.strip())
+            request.state.user = await run_in_threadpool(_lookup, database, services.user_for_api_token, credentials)
             if request.state.user is None:
                 raise HTTPException(401, "This API token is not valid (revoked or mistyped).")
         return
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
-        with database.read() as session:
-            request.state.user = services.user_for_session(session, raw)
+        request.state.user = await run_in_threadpool(_lookup, database, services.user_for_session, raw)
         if request.state.user is not None:
             request.state.session_token = raw
+
+
+def _lookup(database: Database, find: Callable[[Session, str], User | None], credential: str) -> User | None:
+    with database.read() as session:
+        return find(session, credential.strip())
 
 
 def current_user(request: Request) -> User | None:
