@@ -60,6 +60,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Connections per process. A request holds one for its session and a few code paths open a second one (the
+# vector index's refresh, its first load), so the pool must exceed the thread pool that runs sync handlers
+# (anyio's default: 40 threads); otherwise 40 concurrent requests can each hold one connection and all wait
+# for a second (found by the web benchmark: a cold paper page under 16 connections stalled for 30 s).
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 50
+
+
 def create_db_engine(settings: Settings, **kwargs: Any) -> Engine:
     """Create the engine for ``settings``; SQLite gets its pragmas and explicit transaction control."""
     url = settings.sqlalchemy_url
@@ -67,10 +75,14 @@ def create_db_engine(settings: Settings, **kwargs: Any) -> Engine:
         # No server-side prepared statements: after five executions psycopg would switch to them, and their
         # generic plans cannot see a tsquery's selectivity, so full-text queries fell back to sequential scans
         # (35 ms instead of 1 ms at 10k papers).
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_MAX_OVERFLOW)
         return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None}, **kwargs)
 
     if url.startswith("sqlite:///") and ":memory:" not in url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_MAX_OVERFLOW)
     engine = create_engine(url, **kwargs)
     busy_timeout_ms = settings.sqlite_busy_timeout_ms
 

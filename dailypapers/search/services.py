@@ -8,6 +8,7 @@ vector candidates.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -70,6 +71,7 @@ class SearchEngine:
         self.settings = settings
         self._embedder = embedder
         self._index: VectorIndex | PgVectorIndex | None = None
+        self._index_lock = threading.Lock()
         self.keyword: KeywordBackend = backend_for_dialect(db.engine.dialect.name)
         self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="dailypapers-search")
 
@@ -85,18 +87,24 @@ class SearchEngine:
     @property
     def index(self) -> VectorIndex | PgVectorIndex:
         if self._index is None:
-            if has_pgvector(self.db):
-                self._index = PgVectorIndex(self.db, self.embedder.model_id, self.embedder.dim)
-            else:
-                self._index = VectorIndex(
-                    self.db,
-                    self.embedder.model_id,
-                    self.embedder.dim,
-                    ann_threshold=self.settings.vector_ann_threshold,
-                    nprobe=self.settings.vector_nprobe,
-                )
+            # Once per process: the first requests after a start arrive together, and each would otherwise load
+            # the model and open a second database connection at the same time.
+            with self._index_lock:
+                if self._index is None:
+                    self._index = self._make_index()
         self._index.refresh()
         return self._index
+
+    def _make_index(self) -> VectorIndex | PgVectorIndex:
+        if has_pgvector(self.db):
+            return PgVectorIndex(self.db, self.embedder.model_id, self.embedder.dim)
+        return VectorIndex(
+            self.db,
+            self.embedder.model_id,
+            self.embedder.dim,
+            ann_threshold=self.settings.vector_ann_threshold,
+            nprobe=self.settings.vector_nprobe,
+        )
 
     def _pinned(self, session: Session, query: ParsedQuery) -> list[int]:
         pinned: list[int] = []

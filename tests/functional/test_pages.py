@@ -1,8 +1,10 @@
 """Every HTML page through HTTP, and the context builders with plain asserts."""
 
+import concurrent.futures
 import datetime as dt
 import re
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -173,3 +175,14 @@ def test_static_katex_is_served(client: TestClient) -> None:
     response = client.get("/static/vendor/katex/katex.min.css")
     assert response.status_code == 200
     assert "katex" in response.text
+
+
+def test_a_cold_paper_page_under_concurrent_requests(loaded: Database, live_server: str) -> None:
+    """The first requests after a start build the vector index together; 24 at once (more than the database
+    pool's base size) must all be answered, not stall waiting for connections."""
+
+    def fetch(_: int) -> int:
+        return httpx.get(f"{live_server}/papers/2405.21060", timeout=60).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(24) as pool:
+        assert list(pool.map(fetch, range(48))) == [200] * 48
