@@ -17,6 +17,7 @@ from dailypapers.community import api as community_api
 from dailypapers.community import claim_views, collection_views, comment_views, profile_views, submit_views
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.digests import views as digest_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(claim_views.router)
     app.include_router(collection_views.router)
     app.include_router(profile_views.router)
+    app.include_router(digest_views.router)
     app.include_router(ranking_views.router)  # /papers/trending before /papers/{arxiv_id:path}
     app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_daily_papers.router)

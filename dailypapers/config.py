@@ -10,6 +10,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 from pydantic import Field, field_validator, model_validator
@@ -135,11 +136,21 @@ class Settings(BaseSettings):
     session_days: int = Field(
         default=30, ge=1, le=400, description="How long a login lasts, in days (logging out ends it at once)."
     )
-    email_backend: Literal["console"] = Field(
+    email_backend: Literal["console", "smtp"] = Field(
         default="console",
-        description="How e-mail (confirmations, password resets) leaves the site. `console`: written to the log, "
-        "for development.",
+        description="How e-mail (confirmations, resets, digests) leaves the site. `console`: written to the log, "
+        "for development. `smtp`: through DAILYPAPERS_SMTP_HOST.",
     )
+    smtp_host: str = Field(default="localhost", description="SMTP server for outgoing mail.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 submission, 465 TLS, 25 relay).")
+    smtp_user: str = Field(default="", description="SMTP user name; empty: no authentication.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="`starttls` (upgrade a plain connection; refuses to send if the server cannot), `tls` "
+        "(TLS from the first byte, usually port 465) or `none` (plaintext: only for a relay on the same machine).",
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Timeout of one SMTP conversation step.")
     email_from: str = Field(
         default="Daily Papers <noreply@localhost>", description="From address of the e-mails the site sends."
     )
@@ -174,13 +185,40 @@ class Settings(BaseSettings):
     )
     comment_max_chars: int = Field(default=10_000, ge=1, description="Longest comment accepted, in characters.")
 
+    rate_limit_subscribe: str = Field(default="5/hour", description="Digest subscriptions allowed per client address.")
+    digest_hour: int = Field(
+        default=7, ge=0, le=23, description="Hour of the day (DAILYPAPERS_DIGEST_TIMEZONE) when digests go out."
+    )
+    digest_timezone: str = Field(default="UTC", description="Time zone of the digest hour and weekday (IANA name).")
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = Field(
+        default="monday", description="Day the weekly digest (of the week before) goes out."
+    )
+    digest_skip_weekends: bool = Field(
+        default=True, description="No daily digest for Saturdays and Sundays (arXiv announces nothing on them)."
+    )
+    digest_size: int = Field(default=10, ge=1, le=100, description="Trending papers in one digest.")
+    digest_send_rate: float = Field(
+        default=10.0, ge=0, description="Most digests sent per second (0: no limit); keeps within a provider's quota."
+    )
+    digest_max_attempts: int = Field(
+        default=5, ge=1, description="Tries for one digest on temporary SMTP failures (backoff doubles from 1 minute)."
+    )
+    digest_bounce_limit: int = Field(
+        default=3, ge=1, description="Permanent failures (bounces) in a row after which a subscription is paused."
+    )
+
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
     @field_validator(
-        "rate_limit_login", "rate_limit_signup", "rate_limit_reset", "rate_limit_submit", "rate_limit_comment"
+        "rate_limit_login",
+        "rate_limit_signup",
+        "rate_limit_reset",
+        "rate_limit_submit",
+        "rate_limit_comment",
+        "rate_limit_subscribe",
     )
     @classmethod
     def _parse_limits(cls, value: str) -> str:
@@ -188,6 +226,15 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError as exc:
             raise ValueError(f"not a rate limit such as '10/minute;50/hour': {value!r}") from exc
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from exc
         return value
 
     @model_validator(mode="after")

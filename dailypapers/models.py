@@ -3,6 +3,7 @@
 from dailypapers.accounts.models import ApiToken, User, UserSession
 from dailypapers.community.models import AuthorClaim, Collection, CollectionItem, Comment, Dismissal
 from dailypapers.db import Base
+from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.jobs.models import JobLease
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.search.models import PaperVector
@@ -21,9 +22,11 @@ __all__ = [
     "Dismissal",
     "HarvestCheckpoint",
     "JobLease",
+    "OutboxMessage",
     "Paper",
     "PaperAuthor",
     "PaperVector",
+    "Subscription",
     "User",
     "UserSession",
     "Vote",

@@ -27,6 +27,7 @@ from dailypapers.config import Settings
 from dailypapers.db import Base, Database
 from dailypapers.migrations import upgrade
 from tests.replay import ReplayServer
+from tests.smtp import SmtpSink
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HF_DAYS = FIXTURES / "hf_days"
@@ -176,3 +177,28 @@ def live_server(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(_free_port()).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def mail_settings(
+    settings: Settings, env_settings: Settings, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """Settings (and environment, for the CLI) that send real SMTP to the sink, in plaintext on loopback."""
+    values = {
+        "email_backend": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_sink.port,
+        "smtp_security": "none",
+        "digest_send_rate": 0.0,
+        "base_url": "https://papers.example.org",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(f"DAILYPAPERS_{name.upper()}", str(value))
+    return settings.model_copy(update=values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +19,7 @@ from dailypapers.accounts.passwords import PASSWORD_MAX_CHARS, WeakPassword
 from dailypapers.accounts.tokens import InvalidToken
 from dailypapers.config import Settings
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
+from dailypapers.digests import subscriptions
 from dailypapers.email.interfaces import get_sender
 from dailypapers.web.forms import safe_next
 from dailypapers.web.ratelimit import client_address, limit
@@ -179,11 +181,21 @@ def reset(
     return response
 
 
+def _digest_link(db: DatabaseDep, settings: Settings, email: str | None) -> str:
+    """The account's way to its digest: the preferences page when the address subscribed, else the form."""
+    with db.read() as session:
+        subscription = subscriptions.by_email(session, email) if email else None
+    if subscription is None:
+        return "/subscribe"
+    return f"/subscriptions/manage?token={quote(subscriptions.manage_token(settings, subscription))}"
+
+
 @router.get("/settings")
-def settings_page(request: Request, db: DatabaseDep, user: CurrentUser) -> Response:
+def settings_page(request: Request, db: DatabaseDep, settings: SettingsDep, user: CurrentUser) -> Response:
     with db.read() as session:
         tokens = services.api_tokens(session, user)
-    return render(request, "accounts/settings.html", {"tokens": tokens, "new_token": None})  # type: ignore[no-any-return]
+    context = {"tokens": tokens, "new_token": None, "digest_link": _digest_link(db, settings, user.email)}
+    return render(request, "accounts/settings.html", context)  # type: ignore[no-any-return]
 
 
 @router.post("/settings/tokens", dependencies=[CsrfChecked])

@@ -7,10 +7,12 @@ import typer
 from dailypapers.cli import (
     config_cmd,
     db_cmd,
+    digest_cmd,
     import_cmd,
     ingest_cmd,
     search_cmd,
     serve_cmd,
+    subscribers_cmd,
     users_cmd,
     worker_cmd,
 )
@@ -27,6 +29,8 @@ app.add_typer(import_cmd.app, name="import")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(digest_cmd.app, name="digest")
+app.add_typer(subscribers_cmd.app, name="subscribers")
 app.command("worker")(worker_cmd.worker)
 app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")

@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from dailypapers.config import Settings
+from dailypapers.email.smtp import SmtpSender
 
 log = logging.getLogger("dailypapers.email")
 
@@ -24,10 +25,21 @@ class ConsoleSender:
         log.warning("e-mail (console backend, not delivered):\n%s", message.as_string())
 
 
+class OneShotSmtp:
+    """An SMTP connection per message, for the odd account e-mail (digests keep one connection per run)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> None:
+        with SmtpSender(self.settings) as sender:
+            sender.send(message)
+
+
 def get_sender(settings: Settings) -> EmailSender:
-    if settings.email_backend == "console":
-        return ConsoleSender()
-    raise ValueError(f"unknown DAILYPAPERS_EMAIL_BACKEND {settings.email_backend!r}")
+    if settings.email_backend == "smtp":
+        return OneShotSmtp(settings)
+    return ConsoleSender()
 
 
 def build_message(settings: Settings, to: str, subject: str, text: str) -> EmailMessage:

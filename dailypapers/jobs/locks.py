@@ -2,7 +2,8 @@
 
 PostgreSQL: a session-level advisory lock held on a dedicated connection for the job's duration (released by
 the server if the process dies). SQLite: a lease row with an expiry, taken in a ``BEGIN IMMEDIATE``
-transaction; a holder that dies leaves a lease that expires after ``ttl_seconds``, so long jobs renew it.
+transaction; long jobs renew it. A holder that dies leaves its lease behind: on the same machine a dead
+process's lease is taken over at once (its pid is gone), elsewhere it expires after ``ttl_seconds``.
 """
 
 from __future__ import annotations
@@ -73,7 +74,12 @@ def singleton(db: Database, name: str, ttl_seconds: float = DEFAULT_LEASE_SECOND
     now = utcnow()
     with db.write() as session:
         lease = session.get(JobLease, name)
-        if lease is not None and lease.holder != holder and lease.expires_at > now:
+        if (
+            lease is not None
+            and lease.holder != holder
+            and lease.expires_at > now
+            and not _holder_is_dead(lease.holder)
+        ):
             acquired = False
         else:
             if lease is None:
@@ -89,6 +95,22 @@ def singleton(db: Database, name: str, ttl_seconds: float = DEFAULT_LEASE_SECOND
     finally:
         with db.write() as session:
             session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
+
+
+def _holder_is_dead(holder: str) -> bool:
+    """True when the holder ran on this machine and its process is gone (killed, crashed): its lease need not
+    be waited out. A holder on another machine is trusted until the lease expires."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return False
 
 
 def current_holder(db: Database, name: str) -> str | None:

@@ -17,7 +17,7 @@ from limits import RateLimitItem, parse_many, storage, strategies
 from dailypapers.config import Settings
 
 # Settings fields holding each action's limits.
-ACTIONS = ("login", "signup", "reset", "submit", "comment")
+ACTIONS = ("login", "signup", "reset", "submit", "comment", "subscribe")
 
 
 class RateLimited(Exception):

@@ -1,0 +1,1 @@
+"""E-mail digests: subscriptions (double opt-in), composition, an outbox drained exactly once per period."""

@@ -1,0 +1,229 @@
+"""Composing digests: which papers each subscriber gets for a period, and the e-mail that shows them.
+
+Everything that is the same for every subscriber is done once per period (``PeriodDigests``): the period's
+papers in trending order, each paper's HTML (CSS inlined by css-inline) and text block, and the e-mail shell.
+Per subscriber what remains is a filter over at most a few hundred papers that stops at the digest size, and
+string joins: that is what makes 10,000 digests a few seconds of work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import css_inline
+from markupsafe import escape
+from pylatexenc.latex2text import LatexNodes2Text
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.digests.models import Frequency, Subscription
+from dailypapers.digests.schedule import DigestPeriod
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.web.templating import TEMPLATES_DIR, long_date, make_templates
+
+SUMMARY_CHARS = 320
+AUTHORS_SHOWN = 3
+# A digest period's candidates: a day has ~50 papers, a week ~300; more than this is a feed nobody reads.
+MAX_CANDIDATES = 2000
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
+_latex = LatexNodes2Text(math_mode="text")
+EMAIL_CSS = (TEMPLATES_DIR / "digests" / "email.css").read_text()
+
+
+def math_as_text(text: str) -> str:
+    """``$\\alpha \\le \\mathbb{R}$`` becomes the Unicode letters and signs: e-mail cannot run KaTeX. Only the
+    math spans are converted (elsewhere ``%`` and ``\\`` are ordinary characters in a title)."""
+
+    def convert(match: re.Match[str]) -> str:
+        source = match.group(1) or match.group(2)
+        try:
+            converted: str = _latex.latex_to_text(source)
+            return converted.strip()
+        except Exception:  # pylatexenc on malformed LaTeX: keep the source, readable enough
+            return source
+
+    return _MATH.sub(convert, text)
+
+
+def short_summary(paper: Paper) -> str:
+    text = math_as_text(" ".join((paper.ai_summary or paper.abstract or "").split()))
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"
+
+
+def authors_line(names: str) -> str:
+    authors = [a for a in names.split(", ") if a]
+    if len(authors) <= AUTHORS_SHOWN:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:AUTHORS_SHOWN])} and {len(authors) - AUTHORS_SHOWN} more"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPaper:
+    """One candidate paper, rendered once for the whole period."""
+
+    paper_id: int
+    categories: frozenset[str]  # with each category's archive ("cs.LG" also gives "cs")
+    haystack: str  # lower-cased title and abstract, for keyword filters
+    html: str
+    text: str
+
+
+class Personalizer(Protocol):
+    """The "for you" section's ranking (issue #7 provides one). Given a subscriber with an account and the
+    period's candidate papers, it returns the paper ids to show, best first, or none."""
+
+    def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]: ...
+
+
+class NoPersonalization:
+    """Until the personal ranking exists: digests hold the trending section only."""
+
+    def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]:
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    categories: frozenset[str]
+    keywords: tuple[str, ...]
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> Filters:
+        keywords = tuple(k.strip().lower() for k in subscription.keywords.split(",") if k.strip())
+        return cls(frozenset(subscription.categories.split()), keywords)
+
+    def match(self, paper: DigestPaper) -> bool:
+        if self.categories and self.categories.isdisjoint(paper.categories):
+            return False
+        if self.keywords:
+            return any(_has_phrase(paper.haystack, k) for k in self.keywords)
+        return True
+
+
+def _has_phrase(haystack: str, phrase: str) -> bool:
+    """``phrase`` as whole words: "rag" matches "RAG pipelines", not "leverage"."""
+    start = haystack.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        before = haystack[start - 1] if start else " "
+        after = haystack[end] if end < len(haystack) else " "
+        if not (before.isalnum() or after.isalnum()):
+            return True
+        start = haystack.find(phrase, start + 1)
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDigest:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass
+class PeriodDigests:
+    """The period's papers and rendered pieces; ``choose`` and ``render`` per subscriber."""
+
+    settings: Settings
+    period: DigestPeriod
+    papers: list[DigestPaper]
+    by_id: dict[int, DigestPaper] = field(init=False)
+    shell_html: str = field(init=False)
+    heading: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {p.paper_id: p for p in self.papers}
+        if self.period.frequency is Frequency.daily:
+            self.heading = f"Trending papers of {long_date(self.period.period.start)}"
+        else:
+            self.heading = f"Trending papers of the week of {long_date(self.period.period.start)}"
+        templates = make_templates(self.settings).env
+        shell = templates.get_template("digests/email.html").render(
+            title=self.heading,
+            heading=self.heading,
+            site_name=self.settings.site_name,
+            base_url=self.settings.base_url,
+            frequency=self.period.frequency.value,
+        )
+        self.shell_html = css_inline.inline(shell, extra_css=EMAIL_CSS)
+
+    @classmethod
+    def load(cls, session: Session, settings: Settings, period: DigestPeriod) -> PeriodDigests:
+        query = (
+            select(Paper)
+            .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+            .where(
+                DailyEntry.day >= period.period.start,
+                DailyEntry.day <= period.period.end,
+                DailyEntry.hidden_at.is_(None),
+            )
+            .order_by(Paper.trending_score.desc(), Paper.id)
+            .limit(MAX_CANDIDATES)
+        )
+        fragment = make_templates(settings).env.get_template("digests/_paper.html")
+        papers = []
+        for paper in session.scalars(query):
+            title = math_as_text(paper.title)
+            url = f"{settings.base_url}/papers/{paper.arxiv_id}"
+            authors = authors_line(paper.author_names)
+            summary = short_summary(paper)
+            html = fragment.render(url=url, title=title, authors=authors, summary=summary, upvotes=paper.upvotes)
+            text = f"{title}\n▲ {paper.upvotes} · {authors}\n{summary}\n{url}\n"
+            categories = set(paper.category_list)
+            categories.update(c.split(".", 1)[0] for c in list(categories))
+            papers.append(
+                DigestPaper(
+                    paper_id=paper.id,
+                    categories=frozenset(categories),
+                    haystack=f"{paper.title}\n{paper.abstract}".lower(),
+                    html=css_inline.inline_fragment(html, EMAIL_CSS),
+                    text=text,
+                )
+            )
+        return cls(settings, period, papers)
+
+    def choose(self, subscription: Subscription) -> list[int]:
+        """The top papers of the period that pass the subscriber's filters (trending order)."""
+        filters = Filters.of(subscription)
+        chosen = []
+        for paper in self.papers:
+            if filters.match(paper):
+                chosen.append(paper.paper_id)
+                if len(chosen) == self.settings.digest_size:
+                    break
+        return chosen
+
+    def render(
+        self, paper_ids: list[int], personal_ids: list[int], manage_url: str, unsubscribe_url: str
+    ) -> RenderedDigest:
+        trending = [self.by_id[i] for i in paper_ids if i in self.by_id]
+        personal = [self.by_id[i] for i in personal_ids if i in self.by_id]
+        html_sections, text_sections = [], []
+        if personal:
+            html_sections.append('<h2 class="section" style="font-size: 16px; color: #5f6368;">For you</h2>')
+            html_sections.extend(p.html for p in personal)
+            text_sections.append("FOR YOU\n\n" + "\n".join(p.text for p in personal))
+        if personal and trending:
+            html_sections.append('<h2 class="section" style="font-size: 16px; color: #5f6368;">Trending</h2>')
+            text_sections.append("TRENDING")
+        html_sections.extend(p.html for p in trending)
+        text_sections.append("\n".join(p.text for p in trending))
+        html = (
+            self.shell_html.replace("%%SECTIONS%%", "\n".join(html_sections))
+            .replace("%%MANAGE%%", str(escape(manage_url)))
+            .replace("%%UNSUBSCRIBE%%", str(escape(unsubscribe_url)))
+        )
+        count = len(trending) + len(personal)
+        text = (
+            f"{self.settings.site_name}: {self.heading}\n\n"
+            + "\n".join(text_sections)
+            + f"\n--\nChange what you receive: {manage_url}\nUnsubscribe: {unsubscribe_url}\n"
+        )
+        subject = f"{self.heading} ({count} {'paper' if count == 1 else 'papers'})"
+        return RenderedDigest(subject, text, html)

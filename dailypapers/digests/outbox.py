@@ -1,0 +1,286 @@
+"""Filling the outbox (composing a period) and draining it (sending), exactly once per subscriber and period.
+
+- Composing inserts one row per active subscription of the period's frequency that has none yet
+  (``INSERT … ON CONFLICT DO NOTHING`` on the unique (subscription, period) key): reruns and concurrent runs
+  add nothing twice.
+- Sending holds the singleton lock ``digest-send``, marks a row ``sending`` in its own transaction, talks SMTP,
+  then marks it ``sent``. An SMTP server's acceptance and our commit cannot be one transaction, so a crash can
+  leave exactly one row ``sending`` per sender: the message in doubt.
+- The rule for the message in doubt: it is sent again (at least once), with the same Message-ID, which mail
+  systems use to recognise a duplicate. Losing a digest silently would be worse than a recognisable repeat, and
+  nothing else can repeat: every other row is either ``sent`` (never retried) or was never handed to SMTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dailypapers.config import Settings
+from dailypapers.db import Database, utcnow
+from dailypapers.digests.compose import NoPersonalization, PeriodDigests, Personalizer
+from dailypapers.digests.models import Frequency, OutboxMessage, OutboxStatus, Subscription, SubscriptionStatus
+from dailypapers.digests.schedule import DigestPeriod, covering
+from dailypapers.digests.subscriptions import manage_token
+from dailypapers.email.smtp import PermanentFailure, SmtpConfigError, TemporaryFailure
+from dailypapers.jobs.locks import singleton
+from dailypapers.papers.periods import parse_day, parse_week
+
+INSERT_BATCH = 500
+RETRY_BASE_SECONDS = 60.0
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SendingBusy(RuntimeError):
+    """Another process is sending digests right now."""
+
+
+def parse_period_key(key: str) -> DigestPeriod:
+    frequency, _, slug = key.partition(":")
+    if frequency == Frequency.daily.value:
+        return covering(Frequency.daily, parse_day(slug))
+    return covering(Frequency.weekly, parse_week(slug).start)
+
+
+@dataclass
+class ComposeSummary:
+    composed: int = 0  # rows with papers, waiting to be sent
+    empty: int = 0  # nothing matched: nothing will be sent
+    already: int = 0  # had a row for the period before this run
+
+    def __str__(self) -> str:
+        return f"{self.composed} composed, {self.empty} with nothing to send, {self.already} composed before"
+
+
+def _subscribers_without_row(session: Session, period: DigestPeriod) -> list[Subscription]:
+    has_row = select(OutboxMessage.id).where(
+        OutboxMessage.subscription_id == Subscription.id, OutboxMessage.period == period.key
+    )
+    query = (
+        select(Subscription)
+        .where(
+            Subscription.status == SubscriptionStatus.active.value,
+            Subscription.frequency == period.frequency.value,
+            ~has_row.exists(),
+        )
+        .order_by(Subscription.id)
+    )
+    return list(session.scalars(query))
+
+
+def message_id(settings: Settings, subscription_id: int, period_key: str) -> str:
+    host = urlsplit(settings.base_url).hostname or "localhost"
+    return f"<digest.{subscription_id}.{period_key.replace(':', '.')}@{host}>"
+
+
+def compose(
+    db: Database,
+    settings: Settings,
+    period: DigestPeriod,
+    personalizer: Personalizer | None = None,
+    dry_run: bool = False,
+) -> ComposeSummary:
+    """Fill the outbox for ``period``; ``dry_run`` chooses the papers but writes nothing."""
+    personalizer = personalizer or NoPersonalization()
+    summary = ComposeSummary()
+    with db.read() as session:
+        subscribers = _subscribers_without_row(session, period)
+        with_rows = session.scalars(select(OutboxMessage.id).where(OutboxMessage.period == period.key)).all()
+        summary.already = len(with_rows)
+        if not subscribers:
+            return summary
+        digests = PeriodDigests.load(session, settings, period)
+        candidate_ids = [p.paper_id for p in digests.papers]
+        rows = []
+        for subscription in subscribers:
+            chosen = digests.choose(subscription)
+            personal: list[int] = []
+            if subscription.user_id is not None:
+                personal = personalizer.rank(session, subscription.user_id, candidate_ids, settings.digest_size)
+                chosen = [i for i in chosen if i not in personal]
+            status = OutboxStatus.pending if chosen or personal else OutboxStatus.empty
+            summary.composed += status is OutboxStatus.pending
+            summary.empty += status is OutboxStatus.empty
+            rows.append(
+                {
+                    "subscription_id": subscription.id,
+                    "period": period.key,
+                    "status": status.value,
+                    "recipient": subscription.email,
+                    "message_id": message_id(settings, subscription.id, period.key),
+                    "paper_ids": chosen,
+                    "personal_ids": personal,
+                    "attempts": 0,
+                    "created_at": utcnow(),
+                }
+            )
+    if dry_run:
+        return summary
+    for start in range(0, len(rows), INSERT_BATCH):
+        with db.write() as session:
+            dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+            statement = dialect.insert(OutboxMessage).on_conflict_do_nothing(
+                index_elements=["subscription_id", "period"]
+            )
+            session.execute(statement, rows[start : start + INSERT_BATCH])
+    return summary
+
+
+def build_message(
+    settings: Settings, digests: PeriodDigests, row: OutboxMessage, subscription: Subscription
+) -> EmailMessage:
+    """The e-mail for ``row``: multipart text + HTML, RFC 8058 one-click unsubscribe, stable Message-ID."""
+    token = quote(manage_token(settings, subscription))
+    manage_url = f"{settings.base_url}/subscriptions/manage?token={token}"
+    unsubscribe_url = f"{settings.base_url}/unsubscribe?token={token}"
+    rendered = digests.render(row.paper_ids, row.personal_ids, manage_url, unsubscribe_url)
+    message = EmailMessage()
+    message["From"] = settings.email_from
+    message["To"] = row.recipient
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = row.message_id
+    message["List-Id"] = f"{settings.site_name} digest <digest.{urlsplit(settings.base_url).hostname or 'localhost'}>"
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+@dataclass
+class DrainSummary:
+    sent: int = 0
+    retry_later: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    in_doubt: int = 0  # found "sending" after a crash, sent again under the same Message-ID
+
+    def __str__(self) -> str:
+        doubt = f", {self.in_doubt} in doubt after a crash and sent again" if self.in_doubt else ""
+        counts = f"{self.sent} sent, {self.retry_later} to retry later, {self.failed} failed"
+        return f"{counts}, {self.cancelled} cancelled{doubt}"
+
+
+def _claim_next(db: Database, period_key: str | None, now: dt.datetime) -> tuple[OutboxMessage, Subscription] | None:
+    with db.write() as session:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.pending.value)
+            .where((OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now))
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+        if period_key is not None:
+            query = query.where(OutboxMessage.period == period_key)
+        row = session.scalar(query)
+        if row is None:
+            return None
+        subscription = session.get(Subscription, row.subscription_id)
+        if subscription is None or subscription.status != SubscriptionStatus.active.value:
+            row.status = OutboxStatus.cancelled.value
+            row.last_error = "the subscription ended before sending"
+            return row, subscription or Subscription(id=row.subscription_id, email=row.recipient)
+        row.status = OutboxStatus.sending.value
+        row.attempts += 1
+        return row, subscription
+
+
+def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Exception | None) -> str:
+    """Store how the SMTP transaction ended; returns the summary field to count."""
+    with db.write() as session:
+        stored = session.get(OutboxMessage, row.id)
+        subscription = session.get(Subscription, row.subscription_id)
+        assert stored is not None
+        if outcome is None:
+            stored.status, stored.sent_at, stored.last_error = OutboxStatus.sent.value, utcnow(), None
+            if subscription is not None:
+                subscription.bounces = 0
+            return "sent"
+        stored.last_error = str(outcome)[:2000]
+        if isinstance(outcome, TemporaryFailure) and stored.attempts < settings.digest_max_attempts:
+            stored.status = OutboxStatus.pending.value
+            delay = RETRY_BASE_SECONDS * 2 ** (stored.attempts - 1)
+            stored.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+            return "retry_later"
+        stored.status = OutboxStatus.failed.value
+        if isinstance(outcome, PermanentFailure) and subscription is not None:
+            subscription.bounces += 1
+            if subscription.bounces >= settings.digest_bounce_limit:
+                subscription.status = SubscriptionStatus.paused.value
+                subscription.changed_at = utcnow()
+        return "failed"
+
+
+def drain(
+    db: Database,
+    settings: Settings,
+    sender: Sender,
+    period_key: str | None = None,
+    on_message: Callable[[str], None] | None = None,
+) -> DrainSummary:
+    """Send every pending digest (of ``period_key`` when given) that is due; see the module doc for the rule
+    after a crash. Raises ``SendingBusy`` when another process holds the sending lock, and ``SmtpConfigError``
+    (after putting the row back) when the server cannot be used as configured."""
+    summary = DrainSummary()
+    digests: dict[str, PeriodDigests] = {}
+    interval = 1.0 / settings.digest_send_rate if settings.digest_send_rate > 0 else 0.0
+    with singleton(db, "digest-send") as lease:
+        if lease is None:
+            raise SendingBusy("another process is sending digests; try again when it has finished")
+        with db.write() as session:
+            doubt = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.sending.value)
+                .values(status=OutboxStatus.pending.value, next_attempt_at=None)
+                .returning(OutboxMessage.id)
+            ).all()
+            summary.in_doubt = len(doubt)
+        last_send = 0.0
+        while True:
+            claimed = _claim_next(db, period_key, utcnow())
+            if claimed is None:
+                break
+            row, subscription = claimed
+            if row.status == OutboxStatus.cancelled.value:
+                summary.cancelled += 1
+                continue
+            if row.period not in digests:
+                with db.read() as session:
+                    digests[row.period] = PeriodDigests.load(session, settings, parse_period_key(row.period))
+            message = build_message(settings, digests[row.period], row, subscription)
+            wait = last_send + interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            last_send = time.monotonic()
+            try:
+                sender.send(message)
+            except SmtpConfigError:
+                with db.write() as session:
+                    stored = session.get(OutboxMessage, row.id)
+                    if stored is not None:
+                        stored.status, stored.attempts = OutboxStatus.pending.value, stored.attempts - 1
+                raise
+            except (TemporaryFailure, PermanentFailure) as exc:
+                field = _record(db, settings, row, exc)
+            else:
+                field = _record(db, settings, row, None)
+            setattr(summary, field, getattr(summary, field) + 1)
+            lease.renew()
+            if on_message is not None:
+                on_message(field)
+    return summary

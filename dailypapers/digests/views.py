@@ -1,0 +1,150 @@
+"""Subscribing (double opt-in), the preferences page and unsubscribing, all by signed links: no login needed.
+
+The listing and paper pages carry a small GET form that leads here, so those pages stay cacheable and
+cookie-free; the form that subscribes has its CSRF token. ``POST /unsubscribe`` is RFC 8058's one-click
+unsubscribe: mail providers call it without cookies, so the signed token is its only credential.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dailypapers.accounts.tokens import InvalidToken
+from dailypapers.config import Settings
+from dailypapers.deps import CsrfChecked, DatabaseDep, OptionalUser, SettingsDep
+from dailypapers.digests import emails, subscriptions
+from dailypapers.digests.models import Subscription
+from dailypapers.email.interfaces import get_sender
+from dailypapers.web.ratelimit import client_address, limit
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+# Generous caps: the services give the readable refusals (e.g. for a 10,000-character keyword list).
+Field = Annotated[str, Form(max_length=20_000)]
+TokenQuery = Annotated[str, Query(max_length=1000)]
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
+    get_sender(settings).send(message)
+
+
+@router.get("/subscribe")
+def subscribe_page(
+    request: Request,
+    user: OptionalUser,
+    email: Annotated[str, Query(max_length=320)] = "",
+    frequency: Annotated[str, Query(max_length=10)] = "daily",
+    categories: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    form = {"email": email or (user.email if user else "") or "", "frequency": frequency, "categories": categories}
+    return render(request, "digests/subscribe.html", {"form": form})  # type: ignore[no-any-return]
+
+
+@router.post("/subscribe", dependencies=[CsrfChecked])
+def subscribe(
+    request: Request,
+    background: BackgroundTasks,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    email: Field,
+    frequency: Field = "daily",
+    categories: Field = "",
+    keywords: Field = "",
+) -> Response:
+    limit(request, "subscribe", client_address(request))
+    form = {"email": email, "frequency": frequency, "categories": categories, "keywords": keywords}
+    try:
+        with db.write() as session:
+            result = subscriptions.subscribe(session, email, frequency, categories, keywords, user)
+            if result.outcome is subscriptions.SubscribeOutcome.confirm:
+                message = emails.confirmation(settings, result.subscription)
+            else:
+                message = emails.already_subscribed(settings, result.subscription)
+    except subscriptions.SubscriptionRefused as exc:
+        context = {"form": form, "error": str(exc)}
+        return render(request, "digests/subscribe.html", context, status_code=400)  # type: ignore[no-any-return]
+    background.add_task(_send, settings, message)
+    context = {"email": result.subscription.email, "what": "confirm your subscription"}
+    return render(request, "accounts/check_inbox.html", context)  # type: ignore[no-any-return]
+
+
+def _invalid(request: Request, exc: InvalidToken) -> Response:
+    context = {"status": 400, "title": "Link not valid", "message": str(exc)}
+    return render(request, "error.html", context, status_code=400)  # type: ignore[no-any-return]
+
+
+@router.get("/subscriptions/confirm")
+def confirm(request: Request, db: DatabaseDep, settings: SettingsDep, token: TokenQuery) -> Response:
+    try:
+        with db.write() as session:
+            subscription = subscriptions.confirm(session, settings, token)
+            manage = subscriptions.manage_token(settings, subscription)
+    except InvalidToken as exc:
+        return _invalid(request, exc)
+    return RedirectResponse(f"/subscriptions/manage?token={manage}&confirmed=1", status_code=303)
+
+
+def _manage_context(settings: Settings, subscription: Subscription, token: str) -> dict[str, object]:
+    return {"subscription": subscription, "token": token}
+
+
+@router.get("/subscriptions/manage")
+def manage_page(request: Request, db: DatabaseDep, settings: SettingsDep, token: TokenQuery) -> Response:
+    try:
+        with db.read() as session:
+            subscription = subscriptions.from_manage_token(session, settings, token)
+    except InvalidToken as exc:
+        return _invalid(request, exc)
+    return render(request, "digests/manage.html", _manage_context(settings, subscription, token))  # type: ignore[no-any-return]
+
+
+@router.post("/subscriptions/manage", dependencies=[CsrfChecked])
+def manage(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form(max_length=1000)],
+    frequency: Field = "daily",
+    categories: Field = "",
+    keywords: Field = "",
+) -> Response:
+    try:
+        with db.write() as session:
+            subscription = subscriptions.from_manage_token(session, settings, token)
+            subscriptions.update_preferences(session, subscription, frequency, categories, keywords)
+    except InvalidToken as exc:
+        return _invalid(request, exc)
+    except subscriptions.SubscriptionRefused as exc:
+        with db.read() as session:
+            subscription = subscriptions.from_manage_token(session, settings, token)
+        context = {**_manage_context(settings, subscription, token), "error": str(exc)}
+        return render(request, "digests/manage.html", context, status_code=400)  # type: ignore[no-any-return]
+    return RedirectResponse(f"/subscriptions/manage?token={token}&saved=1", status_code=303)
+
+
+@router.get("/unsubscribe")
+def unsubscribe_page(request: Request, db: DatabaseDep, settings: SettingsDep, token: TokenQuery) -> Response:
+    """The visible link: a page with one button (a GET must not unsubscribe: link scanners follow links)."""
+    try:
+        with db.read() as session:
+            subscription = subscriptions.from_manage_token(session, settings, token)
+    except InvalidToken as exc:
+        return _invalid(request, exc)
+    return render(request, "digests/unsubscribe.html", {"subscription": subscription, "token": token, "done": False})  # type: ignore[no-any-return]
+
+
+@router.post("/unsubscribe")
+def unsubscribe(request: Request, db: DatabaseDep, settings: SettingsDep, token: TokenQuery) -> Response:
+    """One click (RFC 8058): no cookie, no CSRF token; the signed link is the credential. Idempotent."""
+    try:
+        with db.write() as session:
+            subscription = subscriptions.from_manage_token(session, settings, token)
+            subscriptions.unsubscribe(subscription)
+    except InvalidToken as exc:
+        return _invalid(request, exc)
+    return render(request, "digests/unsubscribe.html", {"subscription": subscription, "token": token, "done": True})  # type: ignore[no-any-return]

@@ -1,0 +1,218 @@
+"""Composing and sending digests through real SMTP (aiosmtpd): contents and headers, exactly once per
+subscriber and period (reruns, failures, a kill -9 in the middle of a send), and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from dailypapers.app import create_app
+from dailypapers.cli import app as cli
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.digests import subscriptions
+from dailypapers.digests.compose import math_as_text
+from dailypapers.digests.models import Frequency, OutboxMessage, Subscription
+from dailypapers.digests.outbox import compose, drain
+from dailypapers.digests.schedule import covering
+from dailypapers.email.smtp import SmtpSender
+from dailypapers.papers.models import DailyEntry, Paper
+from tests.factories import load_days
+from tests.smtp import SmtpSink
+
+runner = CliRunner()
+DAY = "2025-10-29"  # 24 papers in tests/fixtures/hf_days
+
+
+def add(db: Database, email: str, frequency: str = "daily", categories: str = "", keywords: str = "") -> None:
+    with db.write() as session:
+        subscriptions.add(session, email, frequency, categories, keywords, confirmed=True)
+
+
+def send(*extra: str) -> tuple[int, str]:
+    result = runner.invoke(cli, ["digest", "send", "--period", "daily", "--date", DAY, *extra])
+    return result.exit_code, result.output
+
+
+def test_digest_contents_headers_and_links(mail_settings: Settings, db: Database, smtp_sink: SmtpSink) -> None:
+    load_days(db)
+    add(db, "all@example.org")
+    add(db, "agents@example.org", keywords="agent")
+    add(db, "nothing@example.org", keywords="zzzz-no-such-topic")
+    add(db, "weekly@example.org", frequency="weekly")
+    code, output = send()
+    assert code == 0, output
+    assert "2 composed, 1 with nothing to send" in output and "2 sent" in output
+    assert {r for received in smtp_sink.received for r in received.recipients} == {
+        "all@example.org", "agents@example.org",
+    }  # fmt: skip
+    message = smtp_sink.to("all@example.org")[0].message
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = str(message["List-Unsubscribe"]).strip("<>")
+    assert unsubscribe.startswith("https://papers.example.org/unsubscribe?token=")
+    assert str(message["Message-ID"]).startswith("<digest.") and "daily.2025-10-29@papers.example.org>" in str(
+        message["Message-ID"]
+    )
+    assert str(message["Subject"]) == "Trending papers of October 29, 2025 (10 papers)"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert text.count("https://papers.example.org/papers/") == 10 and "▲" in text and "Unsubscribe:" in text
+    assert 'style="' in html and "<style" not in html  # CSS inlined
+    assert html.count('class="paper"') == 10
+    # Trending order: the first paper is the period's highest score.
+    with db.read() as session:
+        top = session.scalar(
+            select(Paper.arxiv_id)
+            .join(DailyEntry.paper)
+            .where(DailyEntry.day == dt.date.fromisoformat(DAY))
+            .order_by(Paper.trending_score.desc())
+        )
+    assert text.index(f"https://papers.example.org/papers/{top}") == text.index("https://papers.example.org/papers/")
+    filtered = smtp_sink.to("agents@example.org")[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert 0 < filtered.count("/papers/") <= 10
+    # The unsubscribe link in the header works, without cookies.
+    with TestClient(create_app(mail_settings, db), base_url="https://testserver") as client:
+        path = unsubscribe.removeprefix("https://papers.example.org")
+        assert client.post(path, content=b"List-Unsubscribe=One-Click").status_code == 200
+    with db.read() as session:
+        assert (
+            session.scalars(select(Subscription.status).where(Subscription.email == "all@example.org")).one()
+            == "unsubscribed"
+        )
+
+
+def test_math_is_readable_as_text(mail_settings: Settings, db: Database, smtp_sink: SmtpSink) -> None:
+
+    assert (
+        math_as_text("Bounds for $O(n \\log n)$ and $\\alpha$-nets, 50% faster")
+        == "Bounds for O(n logn) and α-nets, 50% faster"
+    )
+
+
+def test_a_rerun_sends_nothing_twice(mail_settings: Settings, db: Database, smtp_sink: SmtpSink) -> None:
+    load_days(db)
+    for i in range(5):
+        add(db, f"reader{i}@example.org")
+    assert send()[0] == 0
+    code, output = send()
+    assert code == 0 and "0 composed" in output and "5 composed before" in output and "0 sent" in output
+    assert len(smtp_sink.received) == 5
+
+
+def test_temporary_and_permanent_failures(mail_settings: Settings, db: Database, smtp_sink: SmtpSink) -> None:
+    load_days(db)
+    add(db, "later@example.org")
+    add(db, "bounce@example.org")
+    add(db, "fine@example.org")
+    settings = mail_settings.model_copy(update={"digest_bounce_limit": 1})
+    period = covering(Frequency.daily, dt.date(2025, 10, 29))
+    compose(db, settings, period)
+    with SmtpSender(settings) as sender:
+        summary = drain(db, settings, sender)
+    assert (summary.sent, summary.retry_later, summary.failed) == (1, 1, 1)
+    with db.read() as session:
+        rows = {r.recipient: r for r in session.scalars(select(OutboxMessage))}
+        statuses = dict(session.execute(select(Subscription.email, Subscription.status)).all())
+    assert rows["later@example.org"].status == "pending" and rows["later@example.org"].next_attempt_at is not None
+    assert "451" in (rows["later@example.org"].last_error or "")
+    assert rows["bounce@example.org"].status == "failed" and "550" in (rows["bounce@example.org"].last_error or "")
+    assert statuses["bounce@example.org"] == "paused"  # one bounce is the limit here
+    with SmtpSender(settings) as sender:  # the retry is not due yet
+        assert drain(db, settings, sender).retry_later == 0
+
+
+def test_starttls_is_never_skipped(
+    mail_settings: Settings, db: Database, smtp_sink: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_days(db)
+    add(db, "reader@example.org")
+    monkeypatch.setenv("DAILYPAPERS_SMTP_SECURITY", "starttls")  # the sink offers no STARTTLS
+    code, output = send()
+    assert code == 1 and "does not offer STARTTLS" in output and "rerun to resume" in output
+    assert smtp_sink.received == []
+    with db.read() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+    assert row.status == "pending" and row.attempts == 0  # nothing lost
+    monkeypatch.setenv("DAILYPAPERS_SMTP_SECURITY", "none")
+    assert send()[0] == 0 and len(smtp_sink.received) == 1
+
+
+def test_dry_run_and_preview(mail_settings: Settings, db: Database, smtp_sink: SmtpSink, tmp_path: Path) -> None:
+    load_days(db)
+    add(db, "reader@example.org", keywords="agent")
+    code, output = send("--dry-run")
+    assert code == 0 and "1 composed" in output
+    with db.read() as session:
+        assert session.scalar(select(OutboxMessage)) is None
+    html = tmp_path / "digest.html"
+    result = runner.invoke(
+        cli, ["digest", "preview", "--email", "reader@example.org", "--date", DAY, "--html", str(html)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Subject: Trending papers of October 29, 2025" in result.output and "Unsubscribe:" in result.output
+    assert html.read_text().startswith("<!DOCTYPE html>") or "<html" in html.read_text()
+    missing = runner.invoke(cli, ["digest", "preview", "--email", "nobody@example.org"])
+    assert missing.exit_code == 1 and "no subscription for nobody@example.org" in missing.output
+    assert smtp_sink.received == []
+
+
+def test_subscribers_cli(mail_settings: Settings, db: Database, tmp_path: Path) -> None:
+    ok = runner.invoke(cli, ["subscribers", "add", "Ops@Example.org", "--frequency", "weekly", "--confirmed"])
+    assert ok.exit_code == 0 and "ops@example.org: weekly, active" in ok.output
+    bad = runner.invoke(cli, ["subscribers", "add", "nope"])
+    assert bad.exit_code == 1 and "valid e-mail address" in bad.output
+    csv_file = tmp_path / "list.csv"
+    csv_file.write_text(
+        "email,frequency,categories,keywords,confirmed\n"
+        "a@example.org,daily,cs.CL,,yes\n"
+        "broken,daily,,,yes\n"
+        'b@example.org,weekly,,"agents, rag",no\n'
+    )
+    imported = runner.invoke(cli, ["subscribers", "import", str(csv_file)])
+    assert imported.exit_code == 1
+    assert f"{csv_file}:3: Enter a valid e-mail address" in imported.output
+    assert "2 subscribers added or updated, 1 refused" in imported.output
+    listed = runner.invoke(cli, ["subscribers", "list"]).output
+    assert "a@example.org\tdaily\tactive\tcs.CL" in listed and "b@example.org\tweekly\tpending\tagents, rag" in listed
+    (tmp_path / "bad.csv").write_bytes(b"email\n\xff\xfe\n")
+    assert "is not UTF-8" in runner.invoke(cli, ["subscribers", "import", str(tmp_path / "bad.csv")]).output
+
+
+@pytest.mark.sqlite_only
+def test_kill_minus_9_in_the_middle_of_a_send(mail_settings: Settings, db: Database, smtp_sink: SmtpSink) -> None:
+    """Kill the sender after some messages, rerun: every subscriber has exactly one digest (one Message-ID);
+    only the one message in doubt may have reached the server twice."""
+    load_days(db)
+    for i in range(40):
+        add(db, f"reader{i:02d}@example.org")
+    env = {**os.environ, "DAILYPAPERS_DIGEST_SEND_RATE": "20"}
+    command = [sys.executable, "-m", "dailypapers", "digest", "send", "--period", "daily", "--date", DAY]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(smtp_sink.received) < 10 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_after = len(smtp_sink.received)
+    assert 10 <= killed_after < 40, "the sender was not stopped in the middle"
+    # The SQLite lease of the killed sender is still there: a rerun takes it over (same machine, dead process).
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    per_recipient = Counter(r.recipients[0] for r in smtp_sink.received)
+    distinct = {(r.recipients[0], r.message_id) for r in smtp_sink.received}
+    assert len(per_recipient) == 40 and len(distinct) == 40  # each has its digest, one Message-ID each
+    assert len(smtp_sink.received) <= 41  # at most the one in doubt repeated
+    with db.read() as session:
+        assert set(session.scalars(select(OutboxMessage.status))) == {"sent"}

@@ -1,0 +1,72 @@
+"""A real SMTP server (aiosmtpd) on loopback that keeps what it receives, for e-mail tests.
+
+Recipients starting with ``bounce`` are refused permanently (550), ``later`` temporarily (451), so tests can
+drive the outbox's failure paths through real SMTP answers.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass(frozen=True)
+class Received:
+    recipients: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.startswith("bounce"):
+            return "550 5.1.1 No such user here"
+        if address.startswith("later"):
+            return "451 4.3.0 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        content: Any = envelope.original_content or envelope.content
+        message = email.message_from_bytes(content, policy=email.policy.default)
+        with self.lock:
+            self.received.append(Received(tuple(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    def __init__(self, port: int) -> None:
+        self.handler = _Handler()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
+        self.port = port
+
+    def start(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    @property
+    def received(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.recipients]
