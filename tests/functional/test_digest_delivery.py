@@ -14,19 +14,21 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from dailypapers.app import create_app
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.db import Database, utcnow
 from dailypapers.digests import subscriptions
 from dailypapers.digests.compose import math_as_text
 from dailypapers.digests.models import Frequency, OutboxMessage, Subscription
 from dailypapers.digests.outbox import compose, drain
-from dailypapers.digests.schedule import covering
+from dailypapers.digests.schedule import covering, latest_due
 from dailypapers.email.smtp import SmtpSender
+from dailypapers.jobs.registry import all_jobs
+from dailypapers.jobs.scheduler import run_job
 from dailypapers.papers.models import DailyEntry, Paper
 from tests.factories import load_days
 from tests.smtp import SmtpSink
@@ -216,3 +218,22 @@ def test_kill_minus_9_in_the_middle_of_a_send(mail_settings: Settings, db: Datab
     assert len(smtp_sink.received) <= 41  # at most the one in doubt repeated
     with db.read() as session:
         assert set(session.scalars(select(OutboxMessage.status))) == {"sent"}
+
+
+def test_the_scheduled_job_composes_the_due_period_once(
+    mail_settings: Settings, db: Database, smtp_sink: SmtpSink
+) -> None:
+    settings = mail_settings.model_copy(update={"digest_skip_weekends": False})
+    load_days(db)
+    due = latest_due(Frequency.daily, utcnow(), settings)
+    assert due is not None
+    with db.write() as session:  # move a recorded day onto the day whose digest is due now
+        session.execute(update(DailyEntry).where(DailyEntry.day == dt.date(2025, 10, 29)).values(day=due.period.start))
+    add(db, "reader@example.org")
+    add(db, "weekly@example.org", frequency="weekly")
+    [job] = [j for j in all_jobs() if j.name == "digests"]
+    first = run_job(job, db, settings)
+    assert first.status == "ran" and f"{due.key}: 1 composed" in first.report and "1 sent" in first.report
+    second = run_job(job, db, settings)
+    assert second.status == "ran" and "sent" not in second.report
+    assert [r.recipients for r in smtp_sink.received] == [("reader@example.org",)]
