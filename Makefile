@@ -55,6 +55,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/ingest_oai.py
 	$(BIN)/python benchmarks/search_quality.py
 	$(BIN)/python benchmarks/search_speed.py
+	$(BIN)/python benchmarks/digests.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -38,6 +38,7 @@ from dailypapers.papers.periods import parse_day, parse_week
 
 INSERT_BATCH = 500
 RETRY_BASE_SECONDS = 60.0
+LEASE_RENEW_SECONDS = 60.0  # the sending lease lasts 15 minutes; renewing per message would double the writes
 
 
 class Sender(Protocol):
@@ -251,6 +252,7 @@ def drain(
             ).all()
             summary.in_doubt = len(doubt)
         last_send = 0.0
+        renewed = time.monotonic()
         while True:
             claimed = _claim_next(db, period_key, utcnow())
             if claimed is None:
@@ -280,7 +282,9 @@ def drain(
             else:
                 field = _record(db, settings, row, None)
             setattr(summary, field, getattr(summary, field) + 1)
-            lease.renew()
+            if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
+                lease.renew()
+                renewed = time.monotonic()
             if on_message is not None:
                 on_message(field)
     return summary
