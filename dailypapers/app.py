@@ -22,6 +22,7 @@ from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
 from dailypapers.papers import views as paper_views
+from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
 from dailypapers.search.services import SearchEngine
@@ -93,6 +94,8 @@ def create_app(
     app.include_router(collection_views.router)
     app.include_router(profile_views.router)
     app.include_router(digest_views.router)
+    app.include_router(personal_views.router)
+    app.include_router(personal_views.api_router)
     app.include_router(ranking_views.router)  # /papers/trending before /papers/{arxiv_id:path}
     app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_daily_papers.router)

@@ -6,6 +6,7 @@ from dailypapers.db import Base
 from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.jobs.models import JobLease
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
+from dailypapers.personal.models import InterestModelRow
 from dailypapers.search.models import PaperVector
 from dailypapers.sources.models import HarvestCheckpoint
 from dailypapers.votes.models import Vote
@@ -21,6 +22,7 @@ __all__ = [
     "DailyEntry",
     "Dismissal",
     "HarvestCheckpoint",
+    "InterestModelRow",
     "JobLease",
     "OutboxMessage",
     "Paper",

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from dailypapers.accounts import services
 from dailypapers.accounts.models import Role, User
 from dailypapers.accounts.passwords import hash_password
+from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
-from dailypapers.papers.importing import import_daily_items
+from dailypapers.papers.importing import import_daily_items, import_paper_batch
+from dailypapers.papers.models import Paper
 from dailypapers.papers.services import ImportSummary
+from dailypapers.search.embedder import get_embedder, paper_text
+from dailypapers.search.models import PaperVector
+from dailypapers.sources.arxiv_kaggle import iter_records
 from dailypapers.sources.huggingface import DailyItem, read_day_file
-from tests.conftest import HF_DAYS
+from tests.conftest import FIXTURES, HF_DAYS
+
+KAGGLE = FIXTURES / "kaggle" / "snapshot-head50.jsonl"
 
 
 def load_days(db: Database, *paths: Path) -> ImportSummary:
@@ -91,3 +101,33 @@ def form_token(client: TestClient, path: str = "/settings") -> str:
 def api_token(db: Database, user: User, name: str = "tests") -> str:
     with db.write() as session:
         return services.create_api_token(session, user, name)
+
+
+@cache
+def _vectors(model_id: str, texts: tuple[tuple[str, str], ...]) -> dict[str, bytes]:
+    """Embeddings of the fixture papers, computed once per session (the model runs at ~25 papers/s)."""
+    embedder = get_embedder(Settings())
+    matrix = embedder.embed([text for _, text in texts])
+    return {
+        arxiv_id: np.ascontiguousarray(v, dtype="<f4").tobytes() for (arxiv_id, _), v in zip(texts, matrix, strict=True)
+    }
+
+
+def load_corpus(db: Database, *, vectors: bool = True) -> None:
+    """The HF fixture days and the Kaggle snapshot head, with MiniLM vectors unless ``vectors=False``."""
+    load_days(db)
+    records = [(f"line {n}", r) for n, r in iter_records(KAGGLE)]
+    import_paper_batch(db, records, ImportSummary())  # type: ignore[arg-type]
+    if not vectors:
+        return
+    embedder = get_embedder(Settings())
+    with db.read() as session:
+        papers = session.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract).order_by(Paper.arxiv_id)
+        ).all()
+    cached = _vectors(embedder.model_id, tuple((a, paper_text(t, ab)) for _, a, t, ab in papers))
+    with db.write() as session:
+        session.add_all(
+            PaperVector(paper_id=pid, model=embedder.model_id, dim=embedder.dim, vector=cached[aid])
+            for pid, aid, _, _ in papers
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailypapers.db import Base, UTCDateTime, utcnow
@@ -38,6 +38,8 @@ class User(Base):
     # Set when the owner of the address proved it (confirmation link or password reset); login needs it.
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # arXiv categories chosen on /for-you: the personal feed's fallback until enough signals exist.
+    interest_categories: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def display_name(self) -> str:

@@ -75,14 +75,14 @@ class DigestPaper:
 
 
 class Personalizer(Protocol):
-    """The "for you" section's ranking (issue #7 provides one). Given a subscriber with an account and the
-    period's candidate papers, it returns the paper ids to show, best first, or none."""
+    """The "for you" section's ranking (``personal.services.ModelPersonalizer``). Given a subscriber with an
+    account and the period's candidate papers, it returns the paper ids to show, best first, or none."""
 
     def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]: ...
 
 
 class NoPersonalization:
-    """Until the personal ranking exists: digests hold the trending section only."""
+    """No "for you" section: digests hold the trending section only (tests, and callers without models)."""
 
     def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]:
         return []

@@ -49,7 +49,7 @@ class Listing:
     total: int
 
 
-def _filters(
+def entry_filters(
     start: dt.date | None, end: dt.date | None, q: str | None, submitter: str | None
 ) -> list[ColumnElement[bool]]:
     # Entries a curator hid are off every listing, feed and API page.
@@ -100,7 +100,9 @@ def entries(
 ) -> list[tuple[DailyEntry, Paper]]:
     """Daily entries with their papers (and, when asked, their authors loaded) for the API and feeds."""
     num_authors = _num_authors()
-    query = select(DailyEntry, Paper, num_authors).join(DailyEntry.paper).where(*_filters(start, end, q, submitter))
+    query = (
+        select(DailyEntry, Paper, num_authors).join(DailyEntry.paper).where(*entry_filters(start, end, q, submitter))
+    )
     query = _ordered(query, sort).offset(offset).limit(limit)
     if with_authors:
         query = query.options(selectinload(Paper.authors))
@@ -127,15 +129,17 @@ def listing(
     limit: int = 50,
 ) -> Listing:
     """The cards of ``period`` (one page of them) and how many papers the period has in all."""
-    return _cards(session, _filters(period.start, period.end, q, None), sort, offset, limit)
+    return cards_where(session, entry_filters(period.start, period.end, q, None), sort, offset, limit)
 
 
 def trending(session: Session, *, offset: int = 0, limit: int = 50) -> Listing:
     """Everything on the feed by stored trending score (recency is inside the score: no time window needed)."""
-    return _cards(session, _filters(None, None, None, None), Sort.trending, offset, limit)
+    return cards_where(session, entry_filters(None, None, None, None), Sort.trending, offset, limit)
 
 
-def _cards(session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int) -> Listing:
+def cards_where(
+    session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int
+) -> Listing:
     query = (
         select(
             Paper.arxiv_id,

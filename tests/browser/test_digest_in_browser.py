@@ -32,8 +32,12 @@ def test_html_digest(browser: Browser, db: Database, settings: Settings, artifac
     assert page.locator("h1").inner_text().startswith("Trending papers of October 29, 2025")
     assert page.locator(".paper").count() == 10
     assert page.locator("h2").all_inner_texts() == ["For you", "Trending"]
-    assert page.locator(".paper .title a").first.get_attribute("href", timeout=1000).startswith(  # type: ignore[union-attr]
-        "http://testserver/papers/"
+    assert (
+        page.locator(".paper .title a")
+        .first.get_attribute("href", timeout=1000)
+        .startswith(  # type: ignore[union-attr]
+            "http://testserver/papers/"
+        )
     )
     assert page.locator('a[href="https://x.example/unsubscribe"]').inner_text() == "Unsubscribe"
     background = page.evaluate("getComputedStyle(document.querySelector('.paper')).backgroundColor")

@@ -1,9 +1,7 @@
 """Search through HTTP and the CLI, on SQLite and PostgreSQL: keyword, semantic, hybrid, filters, bad queries."""
 
 import json
-from functools import cache
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,54 +10,21 @@ from typer.testing import CliRunner
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.papers.importing import import_paper_batch
 from dailypapers.papers.models import Paper
-from dailypapers.papers.services import ImportSummary
-from dailypapers.search.embedder import get_embedder, paper_text
-from dailypapers.search.models import PaperVector
+from dailypapers.search.embedder import get_embedder
 from dailypapers.search.query import parse_query
 from dailypapers.search.services import Mode, SearchEngine
 from dailypapers.search.tasks import embed_pending, pending_count
-from dailypapers.sources.arxiv_kaggle import iter_records
 from tests.conftest import FIXTURES
-from tests.factories import load_days
+from tests.factories import load_corpus, load_days
 
 runner = CliRunner()
 KAGGLE = FIXTURES / "kaggle" / "snapshot-head50.jsonl"
 
 
-@cache
-def _vectors(model_id: str, texts: tuple[tuple[str, str], ...]) -> dict[str, bytes]:
-    """Embeddings of the fixture papers, computed once per session (the model runs at ~25 papers/s)."""
-    embedder = get_embedder(Settings())
-    matrix = embedder.embed([text for _, text in texts])
-    return {
-        arxiv_id: np.ascontiguousarray(v, dtype="<f4").tobytes() for (arxiv_id, _), v in zip(texts, matrix, strict=True)
-    }
-
-
-def _load(db: Database, *, vectors: bool = True) -> None:
-    load_days(db)
-    records = [(f"line {n}", r) for n, r in iter_records(KAGGLE)]
-    import_paper_batch(db, records, ImportSummary())  # type: ignore[arg-type]
-    if not vectors:
-        return
-    embedder = get_embedder(Settings())
-    with db.read() as session:
-        papers = session.execute(
-            select(Paper.id, Paper.arxiv_id, Paper.title, Paper.abstract).order_by(Paper.arxiv_id)
-        ).all()
-    cached = _vectors(embedder.model_id, tuple((a, paper_text(t, ab)) for _, a, t, ab in papers))
-    with db.write() as session:
-        session.add_all(
-            PaperVector(paper_id=pid, model=embedder.model_id, dim=embedder.dim, vector=cached[aid])
-            for pid, aid, _, _ in papers
-        )
-
-
 @pytest.fixture
 def loaded(db: Database) -> Database:
-    _load(db)
+    load_corpus(db)
     return db
 
 
@@ -127,7 +92,7 @@ def test_hybrid_fuses_both(loaded: Database, settings: Settings) -> None:
 
 
 def test_keyword_works_before_any_vector_exists(db: Database, client: TestClient) -> None:
-    _load(db, vectors=False)
+    load_corpus(db, vectors=False)
     assert _ids(client, q="state space duality")[0] == "2405.21060"  # hybrid falls back to keyword
     assert _ids(client, q="state space duality", mode="semantic") == []
 

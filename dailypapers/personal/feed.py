@@ -1,0 +1,74 @@
+"""The "for you" listing: the period's papers ranked for one user, with why, or the stated fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from dailypapers.accounts.models import User
+from dailypapers.config import Settings
+from dailypapers.papers.feeds import Card, Sort, cards_where, entry_filters
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.periods import Period
+from dailypapers.personal.services import rank_ids
+
+MAX_CANDIDATES = 2000
+
+
+class Mode(StrEnum):
+    model = "model"  # learned from the user's upvotes, saves and dismissals
+    categories = "categories"  # the categories they chose, by trending
+    trending = "trending"  # nothing to go on yet
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    card: Card
+    score: float | None
+    because: tuple[str, str] | None  # (arXiv id, title) of the liked paper closest to it
+
+
+@dataclass(frozen=True, slots=True)
+class ForYou:
+    mode: Mode
+    items: list[Recommendation]
+
+
+def for_you(session: Session, settings: Settings, user: User, period: Period, limit: int = 30) -> ForYou:
+    conditions = entry_filters(period.start, period.end, None, None)
+    candidate_ids = list(
+        session.scalars(
+            select(Paper.id)
+            .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+            .where(*conditions)
+            .order_by(Paper.trending_score.desc(), Paper.id)
+            .limit(MAX_CANDIDATES)
+        )
+    )
+    picks = rank_ids(session, settings, user.id, candidate_ids, limit)
+    if picks is not None:
+        chosen = [*conditions, Paper.id.in_([p.paper_id for p in picks])]
+        cards = {c.paper_id: c for c in cards_where(session, chosen, Sort.trending, 0, limit).cards}
+        because_ids = [p.because_id for p in picks if p.because_id]
+        titles = {
+            paper_id: (arxiv_id, title)
+            for paper_id, arxiv_id, title in session.execute(
+                select(Paper.id, Paper.arxiv_id, Paper.title).where(Paper.id.in_(because_ids))
+            )
+        }
+        items = [
+            Recommendation(cards[p.paper_id], p.score, titles.get(p.because_id) if p.because_id else None)
+            for p in picks
+            if p.paper_id in cards
+        ]
+        return ForYou(Mode.model, items)
+    categories = user.interest_categories.split()
+    if categories:
+        matches = [Paper.categories.like(f"%{c}%") for c in categories]
+        listing = cards_where(session, [*conditions, or_(*matches)], Sort.trending, 0, limit)
+        return ForYou(Mode.categories, [Recommendation(c, None, None) for c in listing.cards])
+    listing = cards_where(session, conditions, Sort.trending, 0, limit)
+    return ForYou(Mode.trending, [Recommendation(c, None, None) for c in listing.cards])
