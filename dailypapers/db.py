@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -135,3 +136,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_ignoring_conflicts(
+    session: Session, target: Any, index_elements: list[str] | None = None
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT … ON CONFLICT DO NOTHING`` for the session's database: both databases have it, but SQLAlchemy
+    has one construct per dialect. Pair it with ``RETURNING`` to learn whether a row was inserted (psycopg
+    reports rowcount -1 for these statements)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite.insert(target).on_conflict_do_nothing(index_elements=index_elements)

@@ -7,7 +7,6 @@ E-mails go out after the response (``BackgroundTasks``), so their cost is not a 
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from dailypapers.accounts.tokens import InvalidToken
 from dailypapers.config import Settings
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.digests import subscriptions
-from dailypapers.email.interfaces import get_sender
+from dailypapers.email.interfaces import send_after_response
 from dailypapers.web.forms import safe_next
 from dailypapers.web.ratelimit import client_address, limit
 from dailypapers.web.security import clear_login_cookie, set_login_cookie
@@ -31,11 +30,6 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=400)]
 Password = Annotated[str, Form(max_length=PASSWORD_MAX_CHARS)]
 NextParam = Annotated[str | None, Form(max_length=2000)]
-
-
-def _send(settings: Settings, message: EmailMessage) -> None:
-    """Send one account e-mail; added as a background task, so it runs after the response."""
-    get_sender(settings).send(message)
 
 
 def _inbox_page(request: Request, email: str, what: str) -> Response:
@@ -68,9 +62,9 @@ def signup(
         context = {"form": form, "error": str(exc)}
         return render(request, "accounts/signup.html", context, status_code=400)  # type: ignore[no-any-return]
     if result.outcome is services.SignupOutcome.created:
-        background.add_task(_send, settings, emails.confirmation(settings, user))
+        background.add_task(send_after_response, settings, emails.confirmation(settings, user))
     else:
-        background.add_task(_send, settings, emails.already_registered(settings, user))
+        background.add_task(send_after_response, settings, emails.already_registered(settings, user))
     return _inbox_page(request, form["email"].strip(), "confirm your address and finish signing up")
 
 
@@ -112,7 +106,7 @@ def login(
             user = services.authenticate(session, login, password)
         except services.EmailNotConfirmed as exc:
             # Built while the user row is loaded; only someone with the right password gets here.
-            background.add_task(_send, settings, emails.confirmation(settings, exc.user))
+            background.add_task(send_after_response, settings, emails.confirmation(settings, exc.user))
             context = {"next": target, "login": login, "error": str(exc)}
             return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
         raw = services.start_session(session, settings, user) if user else None
@@ -153,7 +147,7 @@ def reset_request(
     with db.read() as session:
         user = services.user_by_email(session, address)
     if user is not None:
-        background.add_task(_send, settings, emails.password_reset(settings, user))
+        background.add_task(send_after_response, settings, emails.password_reset(settings, user))
     return _inbox_page(request, address, "choose a new password")
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.community.models import Collection, CollectionItem, Dismissal
+from dailypapers.db import insert_ignoring_conflicts
 from dailypapers.papers.models import Paper
 from dailypapers.text import clean_line
 
@@ -30,8 +30,7 @@ class CollectionSummary:
 
 
 def _insert_ignore(session: Session, model: type[CollectionItem] | type[Dismissal], **values: int) -> None:
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
+    session.execute(insert_ignoring_conflicts(session, model).values(**values))
 
 
 def create_collection(session: Session, user: User, name: str) -> Collection:

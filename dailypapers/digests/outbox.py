@@ -23,11 +23,10 @@ from typing import Protocol
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.db import Database, utcnow
+from dailypapers.db import Database, insert_ignoring_conflicts, utcnow
 from dailypapers.digests.compose import NoPersonalization, PeriodDigests, Personalizer
 from dailypapers.digests.models import Frequency, OutboxMessage, OutboxStatus, Subscription, SubscriptionStatus
 from dailypapers.digests.schedule import DigestPeriod, covering
@@ -132,10 +131,7 @@ def compose(
         return summary
     for start in range(0, len(rows), INSERT_BATCH):
         with db.write() as session:
-            dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-            statement = dialect.insert(OutboxMessage).on_conflict_do_nothing(
-                index_elements=["subscription_id", "period"]
-            )
+            statement = insert_ignoring_conflicts(session, OutboxMessage, ["subscription_id", "period"])
             session.execute(statement, rows[start : start + INSERT_BATCH])
     return summary
 

@@ -7,7 +7,6 @@ unsubscribe: mail providers call it without cookies, so the signed token is its 
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
@@ -18,7 +17,7 @@ from dailypapers.config import Settings
 from dailypapers.deps import CsrfChecked, DatabaseDep, OptionalUser, SettingsDep
 from dailypapers.digests import emails, subscriptions
 from dailypapers.digests.models import Subscription
-from dailypapers.email.interfaces import get_sender
+from dailypapers.email.interfaces import send_after_response
 from dailypapers.web.ratelimit import client_address, limit
 from dailypapers.web.templating import render
 
@@ -26,10 +25,6 @@ router = APIRouter(include_in_schema=False)
 # Generous caps: the services give the readable refusals (e.g. for a 10,000-character keyword list).
 Field = Annotated[str, Form(max_length=20_000)]
 TokenQuery = Annotated[str, Query(max_length=1000)]
-
-
-def _send(settings: Settings, message: EmailMessage) -> None:
-    get_sender(settings).send(message)
 
 
 @router.get("/subscribe")
@@ -68,7 +63,7 @@ def subscribe(
     except subscriptions.SubscriptionRefused as exc:
         context = {"form": form, "error": str(exc)}
         return render(request, "digests/subscribe.html", context, status_code=400)  # type: ignore[no-any-return]
-    background.add_task(_send, settings, message)
+    background.add_task(send_after_response, settings, message)
     context = {"email": result.subscription.email, "what": "confirm your subscription"}
     return render(request, "accounts/check_inbox.html", context)  # type: ignore[no-any-return]
 

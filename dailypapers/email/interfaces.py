@@ -50,3 +50,9 @@ def build_message(settings: Settings, to: str, subject: str, text: str) -> Email
     message["Subject"] = subject
     message.set_content(text)
     return message
+
+
+def send_after_response(settings: Settings, message: EmailMessage) -> None:
+    """Send one message; handlers add it as a BackgroundTask, so it runs after the response (its cost and its
+    failures never show in the answer, which must not differ between known and unknown addresses)."""
+    get_sender(settings).send(message)

@@ -14,11 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from dailypapers.accounts.models import User
-from dailypapers.db import utcnow
+from dailypapers.db import insert_ignoring_conflicts, utcnow
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
 from dailypapers.ranking.hotness import trending_score
@@ -86,9 +85,7 @@ def _insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], k
     """INSERT the rows, skipping any whose unique ``key`` exists (a concurrent importer may have won)."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=[key])
+    statement = insert_ignoring_conflicts(session, table, [key])
     connection = session.connection()
     for chunk in _chunks(rows, 5000):
         connection.execute(statement, list(chunk))  # executemany: one cached statement, batched VALUES

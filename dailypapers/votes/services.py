@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
+from dailypapers.db import insert_ignoring_conflicts
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.services import score_paper
 from dailypapers.votes.models import Vote
@@ -33,8 +33,7 @@ class VoteState:
 
 
 def _insert_vote(session: Session, user_id: int, paper_id: int) -> bool:
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(Vote).values(user_id=user_id, paper_id=paper_id).on_conflict_do_nothing()
+    statement = insert_ignoring_conflicts(session, Vote).values(user_id=user_id, paper_id=paper_id)
     # RETURNING, not rowcount: with an ON CONFLICT clause psycopg reports rowcount -1.
     return session.execute(statement.returning(Vote.paper_id)).first() is not None
 
