@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dailypapers.accounts import tasks as account_tasks
 from dailypapers.digests import tasks as digest_tasks
 from dailypapers.jobs.scheduler import Job
 from dailypapers.personal import tasks as personal_tasks
@@ -10,4 +11,10 @@ from dailypapers.sources import tasks as source_tasks
 
 
 def all_jobs() -> list[Job]:
-    return [*source_tasks.JOBS, *search_tasks.JOBS, *digest_tasks.JOBS, *personal_tasks.JOBS]
+    return [
+        *source_tasks.JOBS,
+        *search_tasks.JOBS,
+        *digest_tasks.JOBS,
+        *personal_tasks.JOBS,
+        *account_tasks.JOBS,
+    ]

@@ -3,6 +3,7 @@ and the rule that no answer reveals whether an e-mail address has an account."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import logging
@@ -14,10 +15,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from dailypapers.accounts import services
 from dailypapers.accounts.models import ApiToken, User, UserSession
+from dailypapers.accounts.tokens import token_hash
 from dailypapers.app import create_app
 from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.db import Database, utcnow
+from dailypapers.jobs.registry import all_jobs
+from dailypapers.jobs.scheduler import run_job
 from tests.factories import PASSWORD, api_token, csrf_from, form_token, log_in, make_user
 
 
@@ -235,3 +240,17 @@ def test_pages_needing_a_login_send_visitors_to_it(client: TestClient) -> None:
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == f"/login?next={path}"
     assert client.get("/curate", follow_redirects=False).status_code == 303
+
+
+def test_expired_logins_are_deleted_by_the_job(db: Database, settings: Settings) -> None:
+    user = make_user(db, "ada")
+    with db.write() as session:
+        services.start_session(session, settings, user)
+        old = services.start_session(session, settings, user)
+        login = session.get(UserSession, token_hash(old))
+        assert login is not None
+        login.expires_at = utcnow() - dt.timedelta(seconds=1)
+    [job] = [j for j in all_jobs() if j.name == "expired-logins"]
+    assert run_job(job, db, settings).report == "deleted 1 expired logins"
+    with db.read() as session:
+        assert len(list(session.scalars(select(UserSession)))) == 1
