@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -51,9 +52,12 @@ class _Handler:
 
 
 class SmtpSink:
-    def __init__(self, port: int) -> None:
+    """``tls_context`` makes it offer STARTTLS (``require_starttls``: it refuses mail before the upgrade)."""
+
+    def __init__(self, port: int, tls_context: ssl.SSLContext | None = None) -> None:
         self.handler = _Handler()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
+        extra: dict[str, Any] = {"tls_context": tls_context, "require_starttls": True} if tls_context else {}
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port, **extra)
         self.port = port
 
     def start(self) -> SmtpSink:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import trustme
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from typer.testing import CliRunner
@@ -26,10 +28,11 @@ from dailypapers.digests.compose import math_as_text
 from dailypapers.digests.models import Frequency, OutboxMessage, Subscription
 from dailypapers.digests.outbox import compose, drain
 from dailypapers.digests.schedule import covering, latest_due
-from dailypapers.email.smtp import SmtpSender
+from dailypapers.email.smtp import SmtpConfigError, SmtpSender
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import run_job
 from dailypapers.papers.models import DailyEntry, Paper
+from tests.conftest import _free_port
 from tests.factories import load_days
 from tests.smtp import SmtpSink
 
@@ -237,3 +240,34 @@ def test_the_scheduled_job_composes_the_due_period_once(
     second = run_job(job, db, settings)
     assert second.status == "ran" and "sent" not in second.report
     assert [r.recipients for r in smtp_sink.received] == [("reader@example.org",)]
+
+
+def test_starttls_upgrades_the_connection(
+    mail_settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a server that offers STARTTLS (and refuses mail before it), the default security sends,
+    verifying the server's certificate (a test CA, trusted through SSL_CERT_FILE as an operator's would be)."""
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    sink = SmtpSink(_free_port(), tls_context=server_context).start()
+    try:
+        load_days(db)
+        add(db, "reader@example.org")
+        settings = mail_settings.model_copy(
+            update={"smtp_port": sink.port, "smtp_security": "starttls", "smtp_host": "127.0.0.1"}
+        )
+        compose(db, settings, covering(Frequency.daily, dt.date(2025, 10, 29)))
+        with SmtpSender(settings) as sender:
+            assert drain(db, settings, sender).sent == 1
+        assert [r.recipients for r in sink.received] == [("reader@example.org",)]
+        monkeypatch.delenv("SSL_CERT_FILE")  # an untrusted certificate is a configuration error, not a retry
+        add(db, "second@example.org")
+        compose(db, settings, covering(Frequency.daily, dt.date(2025, 10, 30)))
+        with SmtpSender(settings) as sender, pytest.raises(SmtpConfigError, match="TLS with the SMTP server failed"):
+            drain(db, settings, sender)
+    finally:
+        sink.stop()
