@@ -52,11 +52,16 @@ class _Handler:
 
 
 class SmtpSink:
-    """``tls_context`` makes it offer STARTTLS (``require_starttls``: it refuses mail before the upgrade)."""
+    """``tls_context`` makes it offer STARTTLS (``require_starttls``: it refuses mail before the upgrade);
+    ``implicit_tls`` makes it speak TLS from the first byte."""
 
-    def __init__(self, port: int, tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, port: int, tls_context: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None
+    ) -> None:
         self.handler = _Handler()
         extra: dict[str, Any] = {"tls_context": tls_context, "require_starttls": True} if tls_context else {}
+        if implicit_tls is not None:
+            extra["ssl_context"] = implicit_tls  # TLS from the first byte (SMTPS, port 465 style)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=port, **extra)
         self.port = port
 

@@ -271,3 +271,22 @@ def test_starttls_upgrades_the_connection(
             drain(db, settings, sender)
     finally:
         sink.stop()
+
+
+def test_implicit_tls(mail_settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    authority = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    sink = SmtpSink(_free_port(), implicit_tls=server_context).start()
+    try:
+        load_days(db)
+        add(db, "reader@example.org")
+        settings = mail_settings.model_copy(update={"smtp_port": sink.port, "smtp_security": "tls"})
+        compose(db, settings, covering(Frequency.daily, dt.date(2025, 10, 29)))
+        with SmtpSender(settings) as sender:
+            assert drain(db, settings, sender).sent == 1
+        assert [r.recipients for r in sink.received] == [("reader@example.org",)]
+    finally:
+        sink.stop()
