@@ -6,16 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from dailypapers.community import claims
+from dailypapers.community.profiles import AUTHOR_PAGE_SIZE, author_profile
 from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
-from dailypapers.papers.models import Author, Paper, PaperAuthor
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-AUTHOR_PAGE_SIZE = 50
 
 
 @router.post("/papers/{arxiv_id:path}/claim", dependencies=[CsrfChecked])
@@ -52,23 +50,8 @@ def decide(claim_id: int, decision: str, db: DatabaseDep, user: CuratorUser) -> 
 def author_page(
     request: Request, author_id: int, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
-    author = session.get(Author, author_id)
-    if author is None:
+    profile = author_profile(session, author_id, page)
+    if profile is None:
         raise HTTPException(404, "No such author.")
-    papers_query = (
-        select(Paper)
-        .join(PaperAuthor, PaperAuthor.paper_id == Paper.id)
-        .where(PaperAuthor.author_id == author_id)
-        .order_by(Paper.published_at.desc().nulls_last(), Paper.id.desc())
-    )
-    total = session.scalar(select(func.count()).select_from(PaperAuthor).where(PaperAuthor.author_id == author_id))
-    papers = list(session.scalars(papers_query.offset((page - 1) * AUTHOR_PAGE_SIZE).limit(AUTHOR_PAGE_SIZE)))
-    users = {c.user.username: c.user for c in claims.approved_claims_for_author(session, author_id)}
-    context = {
-        "author": author,
-        "papers": papers,
-        "total": total or 0,
-        "page": page,
-        "claimed_by": list(users.values()),
-    }
+    context = {**vars(profile), "page": page, "page_size": AUTHOR_PAGE_SIZE}
     return render(request, "community/author.html", context)  # type: ignore[no-any-return]
