@@ -106,3 +106,8 @@ def create_app(
     app.state.page_cache = PageStore(settings.page_cache_seconds)
     app.add_middleware(PageCacheMiddleware, store=app.state.page_cache)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app of one ``dailypapers serve --workers N`` process (settings from the environment)."""
+    return create_app(Settings(), run_scheduler=True)

@@ -19,6 +19,14 @@ def serve(
     migrate: bool = typer.Option(
         True, help="Apply pending migrations first (SQLite only; run `db upgrade` for PostgreSQL)."
     ),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        max=64,
+        help="Web processes. More than one uses more cores for pages that cannot come from the page cache "
+        "(logged-in members); each has its own page cache and, unless DAILYPAPERS_RATE_LIMIT_STORAGE is "
+        "shared, its own rate-limit counters. Background jobs stay single (locks).",
+    ),
 ) -> None:
     """Serve the site (embedded mode: one process, SQLite by default)."""
     settings = Settings()
@@ -28,12 +36,10 @@ def serve(
         else:
             typer.echo("error: the database schema is not up to date; run `dailypapers db upgrade`", err=True)
             raise typer.Exit(1)
-    typer.echo(f"serving {settings.site_name} on http://{host}:{port}")
-    uvicorn.run(
-        create_app(settings, run_scheduler=True),
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=True,
-        access_log=access_log,
-    )
+    typer.echo(f"serving {settings.site_name} on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})")
+    common = {"host": host, "port": port, "log_level": "info", "proxy_headers": True, "access_log": access_log}
+    if workers == 1:
+        uvicorn.run(create_app(settings, run_scheduler=True), **common)  # type: ignore[arg-type]
+    else:
+        # Each worker process builds its own app (uvicorn imports the factory by name).
+        uvicorn.run("dailypapers.app:create_served_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]

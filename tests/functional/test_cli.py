@@ -82,3 +82,32 @@ def test_fresh_data_dir_to_a_populated_site(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(tmp_path / "data"), "DAILYPAPERS_SCHEDULER": "false"}
+    env.pop("DAILYPAPERS_DATABASE_URL", None)
+    base = [sys.executable, "-m", "dailypapers"]
+    subprocess.run([*base, "db", "upgrade"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*base, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                home = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert home.status_code == 200 and "dailypapers import demo" in home.text
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert "(2 processes)" in output and output.count("Application startup complete") == 2
