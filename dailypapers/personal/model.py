@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import KMeans
-from sklearn.linear_model import LogisticRegression
 
 Vectors = npt.NDArray[np.float32]
 
@@ -59,6 +57,11 @@ def fit(positives: Vectors, dismissed: Vectors, background: Vectors, seed: int =
     """Fit the model; None when there are fewer than ``MIN_POSITIVES`` positives."""
     if len(positives) < MIN_POSITIVES:
         return None
+    # Imported here: scikit-learn costs ~1 s and ~60 MB to import, and only the process that fits needs it
+    # (web processes only score, with numpy).
+    from sklearn.cluster import KMeans
+    from sklearn.linear_model import LogisticRegression
+
     k = cluster_count(len(positives))
     if k > 1:
         labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(positives)
