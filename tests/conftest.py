@@ -166,7 +166,10 @@ def _free_port() -> int:
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a loopback port, in a thread; yields its base URL."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # Keep-alive longer than any client here keeps an idle connection: a server closing one just as a client
+    # reuses it resets the connection (seen once under load in the concurrent-votes test).
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_keep_alive=30)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

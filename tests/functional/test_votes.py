@@ -121,7 +121,7 @@ def test_concurrent_toggles_keep_exact_counts(loaded: Database, live_server: str
         headers = {"Authorization": f"Bearer {tokens[user_id]}"}
         return http.post(f"{live_server}/api/papers/{arxiv_id}/vote", headers=headers).status_code
 
-    limits = httpx.Limits(max_connections=16)
+    limits = httpx.Limits(max_connections=16, keepalive_expiry=2)  # idle connections go before the server's
     with httpx.Client(timeout=60, limits=limits) as http, ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(lambda job: toggle(http, job), toggles))
     assert statuses == [200] * len(toggles)
