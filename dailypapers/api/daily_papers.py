@@ -12,7 +12,7 @@ from dailypapers.api.schemas import AuthorOut, DailyPaperOut, ErrorOut, PaperOut
 from dailypapers.deps import SessionDep
 from dailypapers.papers import feeds
 from dailypapers.papers.feeds import Sort
-from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
+from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
 
@@ -118,11 +118,5 @@ def daily_papers(
 @router.get("/papers/{paper_id:path}", response_model=PaperOut, response_model_exclude_none=True, responses=ERRORS)
 def paper_info(paper_id: str, session: SessionDep) -> PaperOut:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
-    try:
-        arxiv_id = normalize_arxiv_id(paper_id)
-    except InvalidArxivId as exc:
-        raise HTTPException(404, f"Paper not found: {exc}") from exc
-    paper = feeds.paper_by_arxiv_id(session, arxiv_id)
-    if paper is None:
-        raise HTTPException(404, f"Paper not found: {arxiv_id}")
+    paper = paper_or_404(session, paper_id)
     return paper_out(paper, feeds.entry_for(session, paper))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dailypapers.community import submissions
 from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SettingsDep
@@ -43,30 +45,22 @@ def submit(
     return RedirectResponse(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}", status_code=303)
 
 
-def _entry(db: DatabaseDep, arxiv_id: str) -> DailyEntry:
-    with db.read() as session:
+def _curate(db: DatabaseDep, arxiv_id: str, change: Callable[[Session, DailyEntry], None]) -> Response:
+    """Apply a curator's ``change`` to the paper's feed entry, in one transaction."""
+    with db.write() as session:
         paper = paper_or_404(session, arxiv_id)
         entry = session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
-    if entry is None:
-        raise HTTPException(404, "This paper is not on the feed.")
-    return entry
+        if entry is None:
+            raise HTTPException(404, "This paper is not on the feed.")
+        change(session, entry)
+    return RedirectResponse(f"/papers/{paper.arxiv_id}", status_code=303)
 
 
 @router.post("/papers/{arxiv_id:path}/feature", dependencies=[CsrfChecked])
 def feature(arxiv_id: str, db: DatabaseDep, user: CuratorUser, featured: Annotated[bool, Form()] = True) -> Response:
-    entry = _entry(db, arxiv_id)
-    with db.write() as session:
-        stored = session.get(DailyEntry, entry.id)
-        if stored is not None:
-            submissions.set_featured(session, user, stored, featured)
-    return RedirectResponse(f"/papers/{entry.paper.arxiv_id}", status_code=303)
+    return _curate(db, arxiv_id, lambda session, entry: submissions.set_featured(session, user, entry, featured))
 
 
 @router.post("/papers/{arxiv_id:path}/hide", dependencies=[CsrfChecked])
 def hide(arxiv_id: str, db: DatabaseDep, user: CuratorUser, hidden: Annotated[bool, Form()] = True) -> Response:
-    entry = _entry(db, arxiv_id)
-    with db.write() as session:
-        stored = session.get(DailyEntry, entry.id)
-        if stored is not None:
-            submissions.set_hidden(session, user, stored, hidden)
-    return RedirectResponse(f"/papers/{entry.paper.arxiv_id}", status_code=303)
+    return _curate(db, arxiv_id, lambda session, entry: submissions.set_hidden(session, user, entry, hidden))

@@ -1,4 +1,5 @@
-"""Finding the paper a URL names, for every handler that acts on one (votes, comments, claims, saves)."""
+"""Finding the paper a URL names, for every handler that acts on one (the API's paper route, votes, comments,
+claims, saves); the message keeps huggingface.co's "Paper not found"."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ def paper_or_404(session: Session, arxiv_id: str) -> Paper:
     try:
         normalized = normalize_arxiv_id(arxiv_id)
     except InvalidArxivId as exc:
-        raise HTTPException(404, f"No paper here: {exc}.") from exc
+        raise HTTPException(404, f"Paper not found: {exc}") from exc
     paper = feeds.paper_by_arxiv_id(session, normalized)
     if paper is None:
-        raise HTTPException(404, f"We have no paper {normalized}.")
+        raise HTTPException(404, f"Paper not found: {normalized}")
     return paper
