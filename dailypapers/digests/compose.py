@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import css_inline
+from jinja2 import Environment
 from markupsafe import escape
 from pylatexenc.latex2text import LatexNodes2Text
 from sqlalchemy import select
@@ -133,6 +134,7 @@ class PeriodDigests:
     settings: Settings
     period: DigestPeriod
     papers: list[DigestPaper]
+    env: Environment  # the site's Jinja environment, built once per period
     by_id: dict[int, DigestPaper] = field(init=False)
     shell_html: str = field(init=False)
     heading: str = field(init=False)
@@ -143,8 +145,7 @@ class PeriodDigests:
             self.heading = f"Trending papers of {long_date(self.period.period.start)}"
         else:
             self.heading = f"Trending papers of the week of {long_date(self.period.period.start)}"
-        templates = make_templates(self.settings).env
-        shell = templates.get_template("digests/email.html").render(
+        shell = self.env.get_template("digests/email.html").render(
             title=self.heading,
             heading=self.heading,
             site_name=self.settings.site_name,
@@ -166,7 +167,8 @@ class PeriodDigests:
             .order_by(Paper.trending_score.desc(), Paper.id)
             .limit(MAX_CANDIDATES)
         )
-        fragment = make_templates(settings).env.get_template("digests/_paper.html")
+        env = make_templates(settings).env
+        fragment = env.get_template("digests/_paper.html")
         papers = []
         for paper in session.scalars(query):
             title = math_as_text(paper.title)
@@ -186,7 +188,7 @@ class PeriodDigests:
                     text=text,
                 )
             )
-        return cls(settings, period, papers)
+        return cls(settings, period, papers, env)
 
     def choose(self, subscription: Subscription) -> list[int]:
         """The top papers of the period that pass the subscriber's filters (trending order)."""
