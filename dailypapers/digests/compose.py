@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.digests.models import Frequency, Subscription
 from dailypapers.digests.schedule import DigestPeriod
+from dailypapers.papers.categories import in_categories
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.web.templating import TEMPLATES_DIR, long_date, make_templates
 
@@ -69,7 +70,7 @@ class DigestPaper:
     """One candidate paper, rendered once for the whole period."""
 
     paper_id: int
-    categories: frozenset[str]  # with each category's archive ("cs.LG" also gives "cs")
+    categories: frozenset[str]  # its arXiv categories (filters: papers/categories.py)
     haystack: str  # lower-cased title and abstract, for keyword filters
     html: str
     text: str
@@ -100,7 +101,7 @@ class Filters:
         return cls(frozenset(subscription.categories.split()), keywords)
 
     def match(self, paper: DigestPaper) -> bool:
-        if self.categories and self.categories.isdisjoint(paper.categories):
+        if self.categories and not in_categories(paper.categories, self.categories):
             return False
         if self.keywords:
             return any(_has_phrase(paper.haystack, k) for k in self.keywords)
@@ -177,12 +178,10 @@ class PeriodDigests:
             summary = short_summary(paper)
             html = fragment.render(url=url, title=title, authors=authors, summary=summary, upvotes=paper.upvotes)
             text = f"{title}\n▲ {paper.upvotes} · {authors}\n{summary}\n{url}\n"
-            categories = set(paper.category_list)
-            categories.update(c.split(".", 1)[0] for c in list(categories))
             papers.append(
                 DigestPaper(
                     paper_id=paper.id,
-                    categories=frozenset(categories),
+                    categories=frozenset(paper.category_list),
                     haystack=f"{paper.title}\n{paper.abstract}".lower(),
                     html=css_inline.inline_fragment(html, EMAIL_CSS),
                     text=text,

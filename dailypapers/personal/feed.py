@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
+from dailypapers.papers.categories import categories_condition
 from dailypapers.papers.feeds import Card, Sort, cards_where, entry_filters
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import Period
@@ -67,8 +68,8 @@ def for_you(session: Session, settings: Settings, user: User, period: Period, li
         return ForYou(Mode.model, items)
     categories = user.interest_categories.split()
     if categories:
-        matches = [Paper.categories.like(f"%{c}%") for c in categories]
-        listing = cards_where(session, [*conditions, or_(*matches)], Sort.trending, 0, limit)
+        in_chosen = categories_condition(Paper.categories, categories)
+        listing = cards_where(session, [*conditions, in_chosen], Sort.trending, 0, limit)
         return ForYou(Mode.categories, [Recommendation(c, None, None) for c in listing.cards])
     listing = cards_where(session, conditions, Sort.trending, 0, limit)
     return ForYou(Mode.trending, [Recommendation(c, None, None) for c in listing.cards])

@@ -17,6 +17,7 @@ from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from dailypapers.db import UTCDateTime
+from dailypapers.papers.categories import like_patterns
 from dailypapers.search.query import Filters, ParsedQuery
 
 # bm25 column weights (title, authors, abstract): a title hit is worth ten abstract hits.
@@ -61,9 +62,10 @@ def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]
         )
     if filters.categories:
         parts = []
-        for i, category in enumerate(filters.categories):
-            parts.append(f"(' ' || {alias}.categories || ' ') LIKE :f_cat{i}")
-            params[f"f_cat{i}"] = f"% {category} %"
+        patterns = [pattern for category in filters.categories for pattern in like_patterns(category)]
+        for i, pattern in enumerate(patterns):
+            parts.append(f"(' ' || {alias}.categories || ' ') LIKE :f_cat{i} ESCAPE '\\'")
+            params[f"f_cat{i}"] = pattern
         clauses.append("(" + " OR ".join(parts) + ")")
     if filters.author:
         clauses.append(f"lower({alias}.author_names) LIKE :f_author ESCAPE '\\'")

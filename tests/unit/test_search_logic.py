@@ -55,3 +55,16 @@ def test_highlight_escapes_and_marks_word_stems() -> None:
     html = str(highlight("<b>Transformers</b> & transformer-based models", ("transformers",)))
     assert html == "&lt;b&gt;<mark>Transformers</mark>&lt;/b&gt; &amp; <mark>transformer</mark>-based models"
     assert str(highlight("a < b", ())) == "a &lt; b"
+
+
+def test_one_meaning_of_in_category() -> None:
+    from dailypapers.papers.categories import in_categories, like_patterns
+
+    assert in_categories(["cs.CL", "stat.ML"], ["cs"])
+    assert in_categories(["hep-th"], ["hep-th"])
+    assert not in_categories(["physics.comp-ph"], ["cs"])
+    assert not in_categories(["cs.CL"], ["cs.C"])
+    assert not in_categories(["cs.CL"], [])
+    assert like_patterns("cs") == ["% cs %", "% cs.%"]
+    assert like_patterns("cs.CL") == ["% cs.CL %"]
+    assert like_patterns("a_b%") == ["% a\\_b\\% %", "% a\\_b\\%.%"]
