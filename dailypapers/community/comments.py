@@ -138,7 +138,3 @@ def flatten(nodes: list[CommentNode]) -> list[CommentNode]:
         out.append(node)
         out.extend(flatten(node.children))
     return out
-
-
-def count_visible(session: Session, paper: Paper) -> int:
-    return sum(1 for c in comments_of(session, paper) if c.is_visible)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, text
 
 from dailypapers.db import Database, utcnow
 from dailypapers.jobs.models import JobLease
@@ -111,9 +111,3 @@ def _holder_is_dead(holder: str) -> bool:
     except PermissionError:  # alive, owned by another user
         return False
     return False
-
-
-def current_holder(db: Database, name: str) -> str | None:
-    with db.read() as session:
-        lease = session.scalar(select(JobLease).where(JobLease.name == name, JobLease.expires_at > utcnow()))
-        return lease.holder if lease else None

@@ -22,7 +22,6 @@ import math
 
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 GRAVITY_SECONDS = 86_400.0  # seconds of recency worth a tenfold increase in points
-SECONDS_PER_TENFOLD_UPVOTES = GRAVITY_SECONDS  # the name used before star velocity was added
 STARS_PER_DAY_WEIGHT = 1.0  # points per star gained per day
 STAR_POINTS_MAX = 50.0  # most points stars can add
 MIN_STAR_WINDOW_DAYS = 1.0  # a count read within a day of v1 is treated as one day's stars

@@ -10,7 +10,6 @@ import datetime as dt
 import gzip
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,15 +208,6 @@ def _optional_int(value: Any, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"field {name!r} is not an integer")
     return value
-
-
-def iter_day_files(paths: list[Path]) -> Iterator[tuple[Path, list[DailyItem] | MalformedDayFile]]:
-    """Each file with its items, or with the error that makes it unimportable."""
-    for path in expand_paths(paths):
-        try:
-            yield path, read_day_file(path)
-        except MalformedDayFile as exc:
-            yield path, exc
 
 
 class HuggingFaceDaily:
