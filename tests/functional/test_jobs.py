@@ -1,21 +1,29 @@
 """Scheduled harvest, singleton locks and the worker, on SQLite and PostgreSQL."""
 
 import datetime as dt
+import socket
+import subprocess
+import sys
 import threading
+import time
 
-from sqlalchemy import func, select
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
+from dailypapers.app import create_app
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
-from dailypapers.db import Database
-from dailypapers.jobs.locks import singleton
+from dailypapers.db import Database, utcnow
+from dailypapers.jobs.locks import _advisory_key, singleton
 from dailypapers.jobs.models import JobLease
 from dailypapers.jobs.scheduler import Job, JobContext, Scheduler, run_job
 from dailypapers.papers.models import Paper
+from dailypapers.sources.arxiv_oai import MetadataFormat, parse_list_records
 from dailypapers.sources.models import HarvestCheckpoint
 from dailypapers.sources.tasks import STATE_KEY, run_arxiv_daily
-from tests.replay import ReplayServer
+from tests.replay import BULK_PAGES, ReplayServer, bulk_page
 
 runner = CliRunner()
 FRIDAY_NIGHT = dt.datetime(2025, 10, 31, 23, 0, tzinfo=dt.UTC)  # after Thursday's 20:00 ET announcement
@@ -38,14 +46,49 @@ def _try(db: Database) -> bool:
         return lease is not None
 
 
+@pytest.mark.sqlite_only
 def test_an_expired_sqlite_lease_can_be_taken_over(db: Database) -> None:
-    if db.engine.dialect.name != "sqlite":
-        return
     with db.write() as session:
         session.add(JobLease(name="job:y", holder="dead-host:9", expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC)))
     with singleton(db, "job:y") as lease:
         assert lease is not None
         lease.renew()
+
+
+def test_a_dead_holders_lock_is_free_again(db: Database, settings: Settings) -> None:
+    """The holder dies without releasing (kill -9 of a worker): the next one gets the lock at once, not after the
+    lease. SQLite: the lease row names a process of this machine that is gone. PostgreSQL: the server drops the
+    advisory lock with the dead holder's session (terminated here, as the server does when its client vanishes)."""
+    holder_process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    if settings.is_sqlite:
+        holder = f"{socket.gethostname()}:{holder_process.pid}:1"
+        with db.write() as session:
+            session.add(JobLease(name="job:z", holder=holder, expires_at=utcnow() + dt.timedelta(hours=1)))
+    else:
+        holder_connection = db.engine.connect()
+        holder_connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _advisory_key("job:z")})
+        holder_connection.commit()
+        holder_pid = holder_connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        holder_connection.commit()
+    with singleton(db, "job:z") as blocked:
+        assert blocked is None  # while the holder lives, nobody else gets the lock
+    holder_process.kill()
+    holder_process.wait()
+    if not settings.is_sqlite:
+        with db.engine.connect() as admin:
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder_pid}).scalar() is True
+            admin.commit()
+            # The signal is asynchronous: wait until the server has ended that session (and so its locks).
+            deadline = time.monotonic() + 30
+            alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            while admin.execute(alive, {"pid": holder_pid}).scalar():
+                admin.commit()
+                assert time.monotonic() < deadline, "the terminated session did not end"
+                time.sleep(0.02)
+        holder_connection.invalidate()
+        holder_connection.close()
+    with singleton(db, "job:z") as lease:
+        assert lease is not None
 
 
 def _ctx(db: Database, settings: Settings) -> JobContext:
@@ -125,40 +168,48 @@ def test_scheduler_runs_due_jobs_at_their_interval(db: Database, settings: Setti
 
 
 def test_worker_once_from_the_cli(
-    source_settings: Settings, db: Database, replay: ReplayServer, monkeypatch: object
+    source_settings: Settings, db: Database, replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
     replay.records_per_page = 10
     monkeypatch.setenv("DAILYPAPERS_HARVEST_CATEGORIES", "math.GT")
     result = runner.invoke(cli, ["worker", "--once"])
     assert result.exit_code == 0, result.output
     assert "arxiv-daily: ran: harvested from" in result.output
+    # Exactly the math.GT papers of the replayed pages (computed from the fixture, not hard-coded).
+    expected = {
+        r.arxiv_id
+        for index in range(BULK_PAGES)
+        for r in parse_list_records(bulk_page(index, 10), f"page {index}", MetadataFormat.arxiv).records
+        if "math.GT" in (r.categories or ())
+    }
+    assert expected, "the fixture must hold a math.GT paper for this test to mean anything"
     with db.read() as session:
-        assert (session.scalar(select(func.count()).select_from(Paper)) or 0) >= 0
+        assert set(session.scalars(select(Paper.arxiv_id))) == expected
     unknown = runner.invoke(cli, ["worker", "--once", "--job", "nope"])
     assert unknown.exit_code == 2 and "unknown job(s): nope" in unknown.output
 
 
+def _scheduler_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "dailypapers-scheduler" and t.is_alive()}
+
+
 def test_serve_runs_the_scheduler_in_process(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
-    import time
-
-    from fastapi.testclient import TestClient
-
-    from dailypapers.app import create_app
-
     replay.records_per_page = 10
     settings = source_settings.model_copy(update={"harvest_categories": "hep-ph", "scheduler": True})
+    before = _scheduler_threads()
     with TestClient(create_app(settings, db, run_scheduler=True)):
+        assert len(_scheduler_threads() - before) == 1
         deadline = time.monotonic() + 30
         while replay.count("oai") < 10:
             assert time.monotonic() < deadline, "the embedded scheduler did not harvest"
             time.sleep(0.05)
     with db.read() as session:
         assert (session.scalar(select(func.count()).select_from(Paper)) or 0) > 0
+    # With DAILYPAPERS_SCHEDULER off, the lifespan (which starts the scheduler before serving) has run once the
+    # client is open: no scheduler thread means nothing can harvest, however long one waits.
     without = settings.model_copy(update={"scheduler": False})
-    before = replay.count("oai")
+    before = _scheduler_threads()
+    requests = replay.count("oai")
     with TestClient(create_app(without, db, run_scheduler=True)):
-        time.sleep(0.3)
-    assert replay.count("oai") == before
+        assert _scheduler_threads() - before == set()
+    assert replay.count("oai") == requests
