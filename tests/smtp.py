@@ -22,6 +22,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 class Received:
     recipients: tuple[str, ...]
     message: EmailMessage
+    raw: bytes = b""  # the DATA exactly as it came over the wire (tests of header encoding read this)
 
     @property
     def message_id(self) -> str:
@@ -47,7 +48,7 @@ class _Handler:
         content: Any = envelope.original_content or envelope.content
         message = email.message_from_bytes(content, policy=email.policy.default)
         with self.lock:
-            self.received.append(Received(tuple(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+            self.received.append(Received(tuple(envelope.rcpt_tos), message, bytes(content)))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
 

@@ -18,9 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from dailypapers.digests.compose import NoPersonalization, PeriodDigests, Person
 from dailypapers.digests.models import Frequency, OutboxMessage, OutboxStatus, Subscription, SubscriptionStatus
 from dailypapers.digests.schedule import DigestPeriod, covering
 from dailypapers.digests.subscriptions import manage_token
+from dailypapers.email.interfaces import mail_domain, new_message
 from dailypapers.email.smtp import PermanentFailure, SmtpConfigError, TemporaryFailure
 from dailypapers.jobs.locks import singleton
 from dailypapers.papers.periods import parse_day, parse_week
@@ -82,8 +82,7 @@ def _subscribers_without_row(session: Session, period: DigestPeriod) -> list[Sub
 
 
 def message_id(settings: Settings, subscription_id: int, period_key: str) -> str:
-    host = urlsplit(settings.base_url).hostname or "localhost"
-    return f"<digest.{subscription_id}.{period_key.replace(':', '.')}@{host}>"
+    return f"<digest.{subscription_id}.{period_key.replace(':', '.')}@{mail_domain(settings)}>"
 
 
 def compose(
@@ -144,13 +143,8 @@ def build_message(
     manage_url = f"{settings.base_url}/subscriptions/manage?token={token}"
     unsubscribe_url = f"{settings.base_url}/unsubscribe?token={token}"
     rendered = digests.render(row.paper_ids, row.personal_ids, manage_url, unsubscribe_url)
-    message = EmailMessage()
-    message["From"] = settings.email_from
-    message["To"] = row.recipient
-    message["Subject"] = rendered.subject
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = row.message_id
-    message["List-Id"] = f"{settings.site_name} digest <digest.{urlsplit(settings.base_url).hostname or 'localhost'}>"
+    message = new_message(settings, row.recipient, rendered.subject, message_id=row.message_id)
+    message["List-Id"] = f"{settings.site_name} digest <digest.{mail_domain(settings)}>"
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
