@@ -41,12 +41,14 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        backends = ["sqlite"] if sqlite_only else ["sqlite", "postgresql"]
+        postgresql_only = metafunc.definition.get_closest_marker("postgresql_only") is not None
+        backends = ["sqlite"] if sqlite_only else ["postgresql"] if postgresql_only else ["sqlite", "postgresql"]
         metafunc.parametrize("backend", backends, indirect=True, scope="session")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: run on SQLite only (browser tests, SQLite specifics)")
+    config.addinivalue_line("markers", "postgresql_only: run on PostgreSQL only (the counterpart of a SQLite specific)")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from dailypapers.search.embedder import get_embedder
 from dailypapers.search.query import parse_query
 from dailypapers.search.services import Mode, SearchEngine
 from dailypapers.search.tasks import embed_pending, pending_count
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REQUIRE_POSTGRES
 from tests.factories import load_corpus, load_days
 
 runner = CliRunner()
@@ -222,15 +222,23 @@ def test_huggingface_hub_list_papers(loaded: Database, live_server: str) -> None
     assert papers[0].title and papers[0].authors
 
 
+@pytest.mark.sqlite_only
+def test_sqlite_uses_the_in_memory_vector_index(loaded: Database, settings: Settings) -> None:
+    from dailypapers.search.index import VectorIndex
+
+    assert isinstance(SearchEngine(loaded, settings).index, VectorIndex)
+
+
+@pytest.mark.postgresql_only
 def test_postgresql_uses_pgvector_when_the_extension_is_there(loaded: Database, settings: Settings) -> None:
     from dailypapers.search.index import PgVectorIndex, VectorIndex, has_pgvector
 
-    engine = SearchEngine(loaded, settings)
-    if loaded.engine.dialect.name == "sqlite":
-        assert isinstance(engine.index, VectorIndex)
-        return
     if not has_pgvector(loaded):
-        pytest.skip("this PostgreSQL has no pgvector (scripts/ensure_pgvector.sh builds it)")
+        message = "this PostgreSQL has no pgvector (scripts/ensure_pgvector.sh builds it; `make test` runs it)"
+        if REQUIRE_POSTGRES:  # CI: a missing extension must not pass as a skip
+            pytest.fail(f"{message}; DAILYPAPERS_REQUIRE_POSTGRES=1 makes this a failure")
+        pytest.skip(message)
+    engine = SearchEngine(loaded, settings)
     index = engine.index
     assert isinstance(index, PgVectorIndex) and len(index) == 119
     exact = VectorIndex(loaded, index.model_id, index.dim)
