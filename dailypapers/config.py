@@ -6,15 +6,17 @@ step, so every setting an operator can use is documented where they look for it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 # A development-only key: production refuses to start with it (DESIGN §5 rule 9).
 INSECURE_DEV_SECRET_KEY = "dailypapers-development-secret-key-do-not-use-in-production"  # noqa: S105
@@ -62,7 +64,51 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000,
         ge=0,
-        description="How long a SQLite connection waits for the write lock before failing, in milliseconds.",
+        description="How long a write to SQLite waits for the write lock, in milliseconds, in all: queueing behind "
+        "the other writers of this process and then behind other processes share this one deadline. Past it the "
+        "site answers 503 (busy, retry) and nothing is written.",
+    )
+    db_connect_timeout_seconds: int = Field(
+        default=5,
+        ge=1,
+        description="PostgreSQL: how long opening a connection may take, in seconds (libpq counts at least 2).",
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="PostgreSQL: the longest statement of the web site, in seconds; the server cancels it and the "
+        "visitor gets a 503. The client also gives up on a connection whose server sends nothing for 2 s longer "
+        "(a stopped server cannot cancel). 0: no limit. Commands, workers and migrations use "
+        "DAILYPAPERS_DB_JOB_STATEMENT_TIMEOUT_SECONDS instead.",
+    )
+    db_job_statement_timeout_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="PostgreSQL: the longest statement of commands, workers, background jobs and migrations, in "
+        "seconds (building a vector index may take minutes). 0: no limit.",
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a request waits for a free connection of the pool before a 503, in seconds.",
+    )
+    db_keepalives_idle_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="PostgreSQL: idle seconds before TCP keepalive probes start (finds dead idle connections).",
+    )
+    db_keepalives_interval_seconds: int = Field(
+        default=10, ge=1, description="PostgreSQL: seconds between two TCP keepalive probes."
+    )
+    db_keepalives_count: int = Field(
+        default=3, ge=1, description="PostgreSQL: unanswered keepalive probes after which a connection is dead."
+    )
+    db_tcp_user_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="PostgreSQL: how long sent data may stay unacknowledged before the connection is dropped, in "
+        "seconds (libpq `tcp_user_timeout`: ends a request whose server vanished from the network). 0: the "
+        "system's default (about 15 minutes).",
     )
     page_cache_seconds: float = Field(
         default=10.0,
@@ -139,7 +185,8 @@ class Settings(BaseSettings):
     email_backend: Literal["console", "smtp"] = Field(
         default="console",
         description="How e-mail (confirmations, resets, digests) leaves the site. `console`: written to the log, "
-        "for development. `smtp`: through DAILYPAPERS_SMTP_HOST.",
+        "for development. `smtp`: through DAILYPAPERS_SMTP_HOST. Left unset, setting DAILYPAPERS_SMTP_HOST "
+        "chooses `smtp` (an operator who names a mail server means to use it).",
     )
     smtp_host: str = Field(default="localhost", description="SMTP server for outgoing mail.")
     smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 submission, 465 TLS, 25 relay).")
@@ -167,7 +214,16 @@ class Settings(BaseSettings):
     )
     rate_limit_login: str = Field(
         default="10/minute;50/hour",
-        description="Log-in attempts allowed per client address and, separately, per account name.",
+        description="Log-in attempts allowed per client address and, separately, per account (its username and "
+        "e-mail count together). Past the account's limit only browsers that logged in to it before are heard; "
+        'others get the ordinary "do not match" answer, so the limit reveals nothing and locks no owner out.',
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IP addresses or CIDR networks of reverse proxies whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` headers are believed (e.g. `127.0.0.1,10.0.0.0/8`). Empty: none, so rate limits key "
+        "on the connection's own address and a client cannot choose its address by sending the header. "
+        "`dailypapers serve` hands this to uvicorn (uvicorn's own `FORWARDED_ALLOW_IPS` is not used).",
     )
     rate_limit_signup: str = Field(default="5/hour", description="Sign-ups allowed per client address.")
     rate_limit_reset: str = Field(
@@ -209,8 +265,33 @@ class Settings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _absolute_url(cls, value: str) -> str:
+        # Every link in feeds and e-mails starts with it: a relative or schemeless value makes all of them dead.
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"not an absolute http(s) URL: {value!r}; set it to the site's public address, "
+                "as in https://papers.example.org"
+            )
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _smtp_host_implies_smtp(cls, data: Any) -> Any:
+        """DAILYPAPERS_SMTP_HOST without DAILYPAPERS_EMAIL_BACKEND means SMTP: with the console default,
+        `digest send` reported mails as sent that only went to the log. An explicit backend always wins."""
+        if isinstance(data, dict) and data.get("smtp_host") and data.get("email_backend") in (None, ""):
+            return {**data, "email_backend": "smtp"}
+        return data
+
+    @model_validator(mode="after")
+    def _embedder_needs_url(self) -> Self:
+        if self.embedder == "openai" and not self.embedding_url.strip():
+            raise ValueError(
+                "DAILYPAPERS_EMBEDDER=openai needs DAILYPAPERS_EMBEDDING_URL, the base URL of an OpenAI-compatible "
+                "embeddings server (e.g. http://127.0.0.1:8080/v1); or set DAILYPAPERS_EMBEDDER=minilm"
+            )
+        return self
 
     @field_validator(
         "rate_limit_login",
@@ -226,6 +307,54 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError as exc:
             raise ValueError(f"not a rate limit such as '10/minute;50/hour': {value!r}") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _parse_proxies(cls, value: str) -> str:
+        networks = []
+        for item in (item.strip() for item in value.split(",")):
+            if not item:
+                continue
+            try:
+                network = ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or CIDR network such as 10.0.0.0/8: {item!r}") from exc
+            # Canonical form (10.1.2.3/8 -> 10.0.0.0/8, a lone address without /32), which uvicorn parses as is.
+            networks.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+        return ",".join(networks)
+
+    @field_validator("database_url")
+    @classmethod
+    def _explicit_database(cls, value: str | None) -> str | None:
+        """A PostgreSQL URL must name its host and database: libpq fills in what is missing from $PGHOST,
+        $PGDATABASE and its defaults, so ``postgres://`` once migrated a database nobody meant to touch."""
+        if not value:
+            return value
+        scheme = value.partition("://")[0] if "://" in value else ""
+        if scheme.startswith("sqlite"):
+            return value
+        if scheme not in ("postgres", "postgresql") and not scheme.startswith("postgresql+"):
+            raise ValueError(
+                "DAILYPAPERS_DATABASE_URL must start with postgresql:// or sqlite:///, as in "
+                "postgresql://user@db.example.org/dailypapers"
+            )
+        parts = urlsplit(value)
+        query = parse_qs(parts.query)
+        missing = [
+            what
+            for what, present in (
+                ("a host", parts.netloc.rpartition("@")[2].strip() or query.get("host")),
+                ("a database name", parts.path.strip("/") or query.get("dbname")),
+            )
+            if not present
+        ]
+        if missing:
+            raise ValueError(
+                f"DAILYPAPERS_DATABASE_URL names no {' and no '.join(w.removeprefix('a ') for w in missing)}: "
+                "give both the host and the database, as in postgresql://user@db.example.org/dailypapers "
+                "(a unix socket: postgresql://user@/dailypapers?host=/var/run/postgresql)"
+            )
         return value
 
     @field_validator("digest_timezone")
@@ -290,3 +419,29 @@ def settings_documentation() -> str:
         shown = "" if default is None else f"`{default}`"
         lines.append(f"| `DAILYPAPERS_{name.upper()}` | {shown} | {field.description} |")
     return "\n".join(lines) + "\n"
+
+
+# Settings whose value must never be repeated in an error message.
+_SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "embedding_api_key"})
+CONFIG_ERRORS = (ValidationError, SettingsError)
+
+
+def describe_config_error(exc: ValidationError | SettingsError) -> list[str]:
+    """One line per wrong setting, naming its variable, what is wrong and how to fix it: what the CLI and the
+    server print instead of a traceback of a few hundred lines."""
+    if not isinstance(exc, ValidationError):
+        return [str(exc).splitlines()[0]]
+    lines = []
+    for error in exc.errors(include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        field = error["loc"][0] if error["loc"] else None
+        if isinstance(field, str) and field in Settings.model_fields:
+            variable = f"DAILYPAPERS_{field.upper()}"
+            given = error.get("input")
+            # Our own validators quote the value; pydantic's type errors ("should be a valid integer") do not.
+            if error["type"] != "value_error" and isinstance(given, str) and field not in _SECRET_FIELDS:
+                message += f" (got {given!r})"
+            if not message.startswith(variable):
+                message = f"{variable}: {message}"
+        lines.append(message)
+    return lines
