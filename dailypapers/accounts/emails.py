@@ -33,6 +33,18 @@ def already_registered(settings: Settings, user: User) -> EmailMessage:
     return build_message(settings, user.email or "", f"Your {settings.site_name} account", text)
 
 
+def username_taken(settings: Settings, email: str, username: str) -> EmailMessage:
+    """Sent instead of a confirmation when a new address asked for a username someone else has: the page said
+    "check your inbox" either way, so only the mailbox owner learns why no account was made."""
+    text = (
+        f"Hello,\n\nSomeone, probably you, tried to sign up to {settings.site_name} with this address and the "
+        f"username {username}. That username belongs to someone else, so no account was made.\n\n"
+        f"Choose another username and sign up again at {settings.base_url}/signup\n\n"
+        "If it was not you, ignore this e-mail: nothing has changed.\n"
+    )
+    return build_message(settings, email, f"Choose another {settings.site_name} username", text)
+
+
 def password_reset(settings: Settings, user: User) -> EmailMessage:
     link = f"{settings.base_url}/reset?token={quote(services.reset_token(settings, user))}"
     text = (

@@ -74,26 +74,30 @@ def user_by_email(session: Session, email: str) -> User | None:
 class SignupOutcome(StrEnum):
     created = "created"  # a confirmation link goes to the address
     known_address = "known_address"  # the address has an account: tell its owner, not the visitor
+    username_taken = "username_taken"  # a new address asked for a taken name: tell the address, not the visitor
 
 
 @dataclass(frozen=True, slots=True)
 class Signup:
     outcome: SignupOutcome
-    user: User
+    email: str  # normalised
+    username: str
+    user: User | None  # the new or the existing account; None when the username was taken
 
 
 def sign_up(session: Session, username: str, email: str, password: str, fullname: str = "") -> Signup:
-    """Create an unconfirmed account, or find the account that already owns ``email``. Usernames are public,
-    so a taken username is refused openly; a taken e-mail is not revealed."""
+    """Create an unconfirmed account, or tell why not to the mailbox owner only. A taken username with a new
+    address is not refused on the page: that answer would differ from the one for a known address (which must
+    not be revealed), so it too ends on "check your inbox" and the address learns, by e-mail, to pick another."""
     username = check_username(username.strip())
     email = normalize_email(email)
-    # Hashed before looking anything up: both outcomes cost one argon2 hash, so timing tells nothing.
+    # Hashed before looking anything up: every outcome costs one argon2 hash, so timing tells nothing.
     password_hash = passwords.hash_password(password)
     existing = user_by_email(session, email)
     if existing is not None:
-        return Signup(SignupOutcome.known_address, existing)
+        return Signup(SignupOutcome.known_address, email, username, existing)
     if user_by_username(session, username) is not None:
-        raise AccountError(f"The username {username} is taken. Choose another.")
+        return Signup(SignupOutcome.username_taken, email, username, None)
     user = User(
         username=username,
         email=email,
@@ -108,31 +112,56 @@ def sign_up(session: Session, username: str, email: str, password: str, fullname
         # Someone took the name or the address between our check and the insert.
         existing = user_by_email(session, email)
         if existing is not None:
-            return Signup(SignupOutcome.known_address, existing)
-        raise AccountError(f"The username {username} is taken. Choose another.") from None
-    return Signup(SignupOutcome.created, user)
+            return Signup(SignupOutcome.known_address, email, username, existing)
+        return Signup(SignupOutcome.username_taken, email, username, None)
+    return Signup(SignupOutcome.created, email, username, user)
+
+
+def _confirm_state(settings: Settings, user: User) -> str:
+    """What a confirmation link may change: an unconfirmed address under the current password. Confirming (or a
+    password reset, which confirms too) changes it, so a link works once and never after a new password."""
+    state = f"{user.email}|{user.email_verified_at is not None}|{user.password_hash}"
+    return tokens.fingerprint(settings.secret_key, state)
 
 
 def confirm_token(settings: Settings, user: User) -> str:
-    return tokens.sign(settings.secret_key, "confirm", {"u": user.id, "e": user.email})
+    return tokens.sign(settings.secret_key, "confirm", {"u": user.id, "s": _confirm_state(settings, user)})
 
 
-def confirm_email(session: Session, settings: Settings, token: str) -> User:
+def user_to_confirm(session: Session, settings: Settings, token: str) -> User:
+    """The account a confirmation link is for, while the link is good; ``InvalidToken`` otherwise."""
     payload = tokens.unsign(settings.secret_key, "confirm", token, settings.confirm_link_hours * 3600)
-    user = session.get(User, payload.get("u"))
-    if user is None or user.email != payload.get("e"):
-        raise tokens.InvalidToken("This link is not valid any more.")
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
+    user_id = payload.get("u")
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or payload.get("s") != _confirm_state(settings, user):
+        raise tokens.InvalidToken(
+            "This link has been used already, or the password has changed since it was sent. Log in with your "
+            "password (an unconfirmed account gets a fresh link when it does)."
+        )
     return user
 
 
-def authenticate(session: Session, login: str, password: str) -> User | None:
-    """The user whose username or e-mail is ``login`` and whose password matches; None otherwise (the same
-    for an unknown name and a wrong password). A right password on an unconfirmed account raises
-    ``EmailNotConfirmed``: only the password's owner learns that."""
+def confirm_email(user: User, password: str) -> bool:
+    """Confirm the address of a link's account (from ``user_to_confirm``) if ``password`` is the account's, so
+    the link alone (which a mail scanner, a forwarded e-mail or a shared screen may hold) never logs anyone
+    in. False for a wrong password, which leaves the link usable."""
+    if not passwords.verify_password(user.password_hash, password):
+        return False
+    user.email_verified_at = utcnow()
+    user.last_login_at = utcnow()
+    return True
+
+
+def user_for_login(session: Session, login: str) -> User | None:
+    """The account a log-in form names, by e-mail (anything with an @) or username."""
     login = login.strip()
-    user = user_by_email(session, login.lower()) if "@" in login else user_by_username(session, login)
+    return user_by_email(session, login.lower()) if "@" in login else user_by_username(session, login)
+
+
+def authenticate(session: Session, user: User | None, password: str) -> User | None:
+    """``user`` if ``password`` is theirs; None otherwise (the same time and answer for an unknown name and a
+    wrong password). A right password on an unconfirmed account raises ``EmailNotConfirmed``: only the
+    password's owner learns that."""
     if not passwords.verify_password(user.password_hash if user else None, password) or user is None:
         return None
     if user.email_verified_at is None:
@@ -177,7 +206,8 @@ def reset_token(settings: Settings, user: User) -> str:
 
 def reset_password(session: Session, settings: Settings, token: str, new_password: str) -> User:
     """Set a new password from a reset link. The link dies with the old password (single use); the address is
-    proven, so the account counts as confirmed; every existing login ends."""
+    proven, so the account counts as confirmed; every existing login ends, and so does every API token: a reset
+    is what an owner does when someone else may know the password, and that someone may have made a token."""
     payload = tokens.unsign(settings.secret_key, "reset", token, settings.reset_link_hours * 3600)
     user = session.get(User, payload.get("u"))
     if user is None or payload.get("p") != tokens.fingerprint(settings.secret_key, user.password_hash):
@@ -186,6 +216,7 @@ def reset_password(session: Session, settings: Settings, token: str, new_passwor
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     return user
 
 

@@ -3,6 +3,10 @@
 Answers never tell whether an e-mail address has an account: sign-up and reset requests always end on the
 same "check your inbox" page, and a failed log-in says the same for an unknown name and a wrong password.
 E-mails go out after the response (``BackgroundTasks``), so their cost is not a timing signal either.
+
+A confirmation link is not a login: it opens a form that asks for the password (POST, CSRF), and it works once.
+Log-in tries are limited per client address and per account; see ``_account_hears`` for why the account's
+limit neither locks its owner out nor shows.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.accounts import emails, services
+from dailypapers.accounts.models import User
 from dailypapers.accounts.passwords import PASSWORD_MAX_CHARS, WeakPassword
 from dailypapers.accounts.tokens import InvalidToken
 from dailypapers.config import Settings
@@ -21,8 +26,9 @@ from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.digests import subscriptions
 from dailypapers.email.interfaces import send_after_response
 from dailypapers.web.forms import safe_next
-from dailypapers.web.ratelimit import client_address, limit
-from dailypapers.web.security import clear_login_cookie, set_login_cookie
+from dailypapers.web.params import IdPath
+from dailypapers.web.ratelimit import RateLimited, client_address, limit
+from dailypapers.web.security import clear_login_cookie, is_remembered_browser, remember_browser, set_login_cookie
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,30 +63,92 @@ def signup(
     try:
         with db.write() as session:
             result = services.sign_up(session, username, email, password, fullname)
-            user = result.user
+            # Built while the row is loaded; each outcome mails the address, and only the address learns which.
+            if result.outcome is services.SignupOutcome.username_taken or result.user is None:
+                message = emails.username_taken(settings, result.email, result.username)
+            elif result.outcome is services.SignupOutcome.created:
+                message = emails.confirmation(settings, result.user)
+            else:
+                message = emails.already_registered(settings, result.user)
     except (services.AccountError, WeakPassword) as exc:
         context = {"form": form, "error": str(exc)}
         return render(request, "accounts/signup.html", context, status_code=400)  # type: ignore[no-any-return]
-    if result.outcome is services.SignupOutcome.created:
-        background.add_task(send_after_response, settings, emails.confirmation(settings, user))
-    else:
-        background.add_task(send_after_response, settings, emails.already_registered(settings, user))
+    background.add_task(send_after_response, settings, message)
     return _inbox_page(request, form["email"].strip(), "confirm your address and finish signing up")
 
 
+LOGIN_FAILED = (
+    "That username or e-mail and password do not match. (After many failed tries, an account takes its password "
+    "for a while only from browsers that have logged in to it before; a password reset always works.)"
+)
+
+
+def _account_hears(request: Request, settings: Settings, login: str, user: User | None) -> bool:
+    """Count one password try against the account it names, keyed on the account itself, so its username and
+    e-mail share one budget (an unknown name gets a budget of its own, so unknown and known names behave
+    alike). A browser that logged in to the account before is not counted: strangers using up the budget do
+    not lock the owner out. Past the budget a try is not heard: it gets the ordinary "do not match" answer
+    after the same work, so neither the lock nor which e-mail belongs to which username shows."""
+    if user is not None and is_remembered_browser(request, settings, user):
+        return True
+    key = f"user:{user.id}" if user is not None else "name:" + login.strip().lower()
+    try:
+        limit(request, "login", "account", key)
+    except RateLimited:
+        return False
+    return True
+
+
+def _logged_in(response: Response, settings: Settings, user: User, raw_session: str) -> Response:
+    set_login_cookie(response, settings, raw_session)
+    remember_browser(response, settings, user)
+    return response
+
+
 @router.get("/confirm")
-def confirm(
+def confirm_page(
     request: Request, db: DatabaseDep, settings: SettingsDep, token: Annotated[str, Query(max_length=1000)]
 ) -> Response:
+    """The link from the e-mail: a page asking for the password. A GET changes nothing (mail scanners follow
+    links) and logs no one in (a link is not a password, and a GET cannot carry a CSRF token)."""
+    try:
+        with db.read() as session:
+            user = services.user_to_confirm(session, settings, token)
+    except InvalidToken as exc:
+        return _link_not_valid(request, exc)
+    return render(request, "accounts/confirm.html", {"token": token, "username": user.username})  # type: ignore[no-any-return]
+
+
+@router.post("/confirm", dependencies=[CsrfChecked])
+def confirm(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form(max_length=1000)],
+    password: Password,
+) -> Response:
+    limit(request, "login", client_address(request))
     try:
         with db.write() as session:
-            user = services.confirm_email(session, settings, token)
-            raw = services.start_session(session, settings, user)
+            user = services.user_to_confirm(session, settings, token)
+            username = user.username
+            heard = _account_hears(request, settings, username, user)
+            if heard:
+                confirmed = services.confirm_email(user, password)
+            else:  # the same argon2 work as a heard try, so time does not tell either
+                confirmed = services.authenticate(session, None, password) is not None
+            raw = services.start_session(session, settings, user) if confirmed else None
     except InvalidToken as exc:
-        return render(request, "error.html", {"status": 400, "title": "Link not valid", "message": str(exc)}, 400)  # type: ignore[no-any-return]
-    response = RedirectResponse("/?welcome=1", status_code=303)
-    set_login_cookie(response, settings, raw)
-    return response
+        return _link_not_valid(request, exc)
+    if raw is None:
+        context = {"token": token, "username": username, "error": "That is not the password of this account."}
+        return render(request, "accounts/confirm.html", context, status_code=400)  # type: ignore[no-any-return]
+    return _logged_in(RedirectResponse("/?welcome=1", status_code=303), settings, user, raw)
+
+
+def _link_not_valid(request: Request, exc: InvalidToken) -> Response:
+    context = {"status": 400, "title": "Link not valid", "message": str(exc)}
+    return render(request, "error.html", context, 400)  # type: ignore[no-any-return]
 
 
 @router.get("/login")
@@ -98,24 +166,24 @@ def login(
     password: Password,
     next: NextParam = None,
 ) -> Response:
+    # The address first: a flood is refused before any database work.
     limit(request, "login", client_address(request))
-    limit(request, "login", "account", login.strip().lower())
     target = safe_next(next)
     with db.write() as session:
+        candidate = services.user_for_login(session, login)
+        heard = _account_hears(request, settings, login, candidate)
         try:
-            user = services.authenticate(session, login, password)
+            user = services.authenticate(session, candidate if heard else None, password)
         except services.EmailNotConfirmed as exc:
             # Built while the user row is loaded; only someone with the right password gets here.
             background.add_task(send_after_response, settings, emails.confirmation(settings, exc.user))
             context = {"next": target, "login": login, "error": str(exc)}
             return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
         raw = services.start_session(session, settings, user) if user else None
-    if raw is None:
-        context = {"next": target, "login": login, "error": "That username or e-mail and password do not match."}
+    if raw is None or user is None:
+        context = {"next": target, "login": login, "error": LOGIN_FAILED}
         return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
-    response = RedirectResponse(target, status_code=303)
-    set_login_cookie(response, settings, raw)
-    return response
+    return _logged_in(RedirectResponse(target, status_code=303), settings, user, raw)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
@@ -170,9 +238,7 @@ def reset(
             raw = services.start_session(session, settings, user)
     except (InvalidToken, WeakPassword) as exc:
         return render(request, "accounts/reset.html", {"token": token, "error": str(exc)}, 400)  # type: ignore[no-any-return]
-    response = RedirectResponse("/settings?reset=1", status_code=303)
-    set_login_cookie(response, settings, raw)
-    return response
+    return _logged_in(RedirectResponse("/settings?reset=1", status_code=303), settings, user, raw)
 
 
 def _digest_link(db: DatabaseDep, settings: Settings, email: str | None) -> str:
@@ -208,7 +274,7 @@ def create_token(request: Request, db: DatabaseDep, user: CurrentUser, name: Tex
 
 
 @router.post("/settings/tokens/{token_id}/delete", dependencies=[CsrfChecked])
-def revoke_token(db: DatabaseDep, user: CurrentUser, token_id: int) -> Response:
+def revoke_token(db: DatabaseDep, user: CurrentUser, token_id: IdPath) -> Response:
     with db.write() as session:
         services.revoke_api_token(session, user, token_id)
     return RedirectResponse("/settings", status_code=303)

@@ -6,7 +6,8 @@
   is the login token for a logged-in visitor, or a random HttpOnly ``dp_csrf`` cookie for an anonymous one
   (log-in, sign-up and reset forms). htmx sends the same value in ``X-CSRF-Token``. A third-party page can
   neither read the binding nor compute the HMAC.
-- The JSON API authenticates by ``Authorization: Bearer`` tokens only, never by cookie, so it needs no CSRF.
+- The JSON API authenticates by ``Authorization: Bearer dp_…`` tokens only, never by cookie, so it needs no CSRF;
+  bearer tokens of other services (``hf_…``) are ignored.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from fastapi import HTTPException, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.accounts import services
+from dailypapers.accounts import services, tokens
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database
 
 SESSION_COOKIE = "dp_session"
+# "This browser has logged in to this account before": lets the owner past the account's log-in limit while
+# strangers are guessing. Sent to the log-in form's route only; it outlives logins (log-out keeps it).
+DEVICE_COOKIE = "dp_device"
+DEVICE_COOKIE_PATH = "/login"
+DEVICE_COOKIE_DAYS = 365
 CSRF_COOKIE = "dp_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -40,7 +46,12 @@ async def load_user(request: Request) -> None:
     database: Database = request.app.state.db
     if request.url.path.startswith("/api/"):
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and credentials:
+        # Only our own tokens are credentials here. Clients of huggingface.co send theirs (``hf_…``, from
+        # HF_TOKEN) to every endpoint they talk to: such a foreign token is ignored, so the visitor is anonymous
+        # (public routes answer, routes that need a login say 401 as for no token). A ``dp_`` token that does
+        # not match is a 401: its owner meant to log in and must hear that it failed.
+        credentials = credentials.strip()
+        if scheme.lower() == "bearer" and credentials.startswith(services.API_TOKEN_PREFIX):
             request.state.user = await run_in_threadpool(_lookup, database, services.user_for_api_token, credentials)
             if request.state.user is None:
                 raise HTTPException(401, "This API token is not valid (revoked or mistyped).")
@@ -104,6 +115,35 @@ def set_login_cookie(response: Response, settings: Settings, raw_token: str) -> 
         secure=_secure(settings),
         path="/",
     )
+
+
+def _device_state(settings: Settings, user: User) -> dict[str, object]:
+    # Bound to the password: after a reset only browsers that log in with the new one are remembered.
+    return {"u": user.id, "p": tokens.fingerprint(settings.secret_key, user.password_hash)}
+
+
+def remember_browser(response: Response, settings: Settings, user: User) -> None:
+    """After a successful log-in: a signed, HttpOnly cookie naming the account (one per browser, the last)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        tokens.sign(settings.secret_key, "device", _device_state(settings, user)),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(settings),
+        path=DEVICE_COOKIE_PATH,
+    )
+
+
+def is_remembered_browser(request: Request, settings: Settings, user: User) -> bool:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return False
+    try:
+        payload = tokens.unsign(settings.secret_key, "device", raw, DEVICE_COOKIE_DAYS * 86400)
+    except tokens.InvalidToken:
+        return False
+    return payload == _device_state(settings, user)
 
 
 def clear_login_cookie(response: Response, settings: Settings) -> None:

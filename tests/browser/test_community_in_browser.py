@@ -60,7 +60,11 @@ def test_sign_up_submit_upvote_comment(
     page.screenshot(path=str(artifacts / "community-1-signup.png"))
     page.click("button[type=submit].primary")
     assert page.locator("h1").inner_text() == "Check your inbox"
+    # The link asks for the password (it is no login by itself); confirming logs in.
     page.goto(live_server + confirmation_link(caplog))
+    assert page.locator("h1").inner_text() == "Confirm your address"
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit].primary")
     assert page.locator(".account-nav .me").inner_text() == "Ada Lovelace"
 
     page.click("text=Submit")
