@@ -6,6 +6,7 @@ drive the outbox's failure paths through real SMTP answers.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import ssl
@@ -33,6 +34,11 @@ class _Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.lock = threading.Lock()
+        # hold_after = N: the message after the first N is kept, then its "250" is withheld until ``release`` is
+        # set, so a test can kill the sender while the server has the message and the sender has no answer.
+        self.hold_after: int | None = None
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -49,6 +55,10 @@ class _Handler:
         message = email.message_from_bytes(content, policy=email.policy.default)
         with self.lock:
             self.received.append(Received(tuple(envelope.rcpt_tos), message, bytes(content)))  # type: ignore[arg-type]
+            hold = self.hold_after is not None and len(self.received) == self.hold_after + 1
+        if hold:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 120)
         return "250 Message accepted for delivery"
 
 
@@ -71,6 +81,7 @@ class SmtpSink:
         return self
 
     def stop(self) -> None:
+        self.handler.release.set()  # a held reply must not keep the server's loop from stopping
         self.controller.stop()
 
     @property
