@@ -158,3 +158,22 @@ def test_subscribing_is_rate_limited(mail_settings: Settings, db: Database) -> N
         assert subscribe(client, "a@example.org")[0] == 200
         assert subscribe(client, "b@example.org")[0] == 200
         assert subscribe(client, "c@example.org")[0] == 429
+
+
+def test_a_get_never_unsubscribes(site: TestClient, db: Database, smtp_sink: SmtpSink) -> None:
+    """Link scanners and mail previews follow links: the visible unsubscribe link (and the manage link) only show
+    a page; the subscription ends on the POST of that page's form."""
+    subscribe(site, "ada@example.org")
+    confirmed = site.get(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False)
+    token = unquote(confirmed.headers["location"].split("token=", 1)[1].split("&", 1)[0])
+    with TestClient(site.app, base_url="https://testserver") as scanner:  # no cookies, as a scanner has none
+        for _ in range(3):
+            page = scanner.get("/unsubscribe", params={"token": token})
+            assert page.status_code == 200 and "Stop the daily digest" in page.text
+            assert scanner.get("/subscriptions/manage", params={"token": token}).status_code == 200
+            assert subscription(db, "ada@example.org").status == SubscriptionStatus.active.value
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action, page.text
+        done = scanner.post(action.group(1).replace("&amp;", "&"))
+    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    assert subscription(db, "ada@example.org").status == SubscriptionStatus.unsubscribed.value
