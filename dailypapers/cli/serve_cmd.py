@@ -10,6 +10,15 @@ from dailypapers.config import Settings
 from dailypapers.migrations import is_up_to_date, upgrade
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's forwarded-header handling, from DAILYPAPERS_TRUSTED_PROXIES only. uvicorn on its own believes
+    ``X-Forwarded-For`` from 127.0.0.1 (or $FORWARDED_ALLOW_IPS), so any local process, or a proxy that passes
+    the header through unchanged, could pick the address rate limits key on."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -37,7 +46,7 @@ def serve(
             typer.echo("error: the database schema is not up to date; run `dailypapers db upgrade`", err=True)
             raise typer.Exit(1)
     typer.echo(f"serving {settings.site_name} on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})")
-    common = {"host": host, "port": port, "log_level": "info", "proxy_headers": True, "access_log": access_log}
+    common = {"host": host, "port": port, "log_level": "info", "access_log": access_log, **proxy_options(settings)}
     if workers == 1:
         uvicorn.run(create_app(settings, run_scheduler=True), **common)  # type: ignore[arg-type]
     else:

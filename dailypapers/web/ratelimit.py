@@ -2,8 +2,9 @@
 comment. Exceeding one answers 429 with ``Retry-After``; nothing else about the request is processed.
 
 Counters live in ``DAILYPAPERS_RATE_LIMIT_STORAGE`` (per process in memory by default; Redis to share them
-between processes). Client addresses come from the connection; behind a reverse proxy run uvicorn with
-``--proxy-headers --forwarded-allow-ips`` so that is the visitor's address, not the proxy's.
+between processes). Client addresses come from the connection. Behind a reverse proxy, list it in
+``DAILYPAPERS_TRUSTED_PROXIES``: ``dailypapers serve`` then lets uvicorn take the visitor's address from
+``X-Forwarded-For`` sent by that proxy only (cli/serve_cmd.py); from anyone else the header is ignored.
 """
 
 from __future__ import annotations
