@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
@@ -64,3 +64,17 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(required_user)]
 CuratorUser = Annotated[User, Depends(curator_user)]
 CsrfChecked = Depends(require_csrf)
+
+# ``responses=`` for every API route that takes ``CurrentUser``: FastAPI cannot see that a dependency may answer
+# 401, so the spec says it here (the body is web/errors.py's ``{"error": …}``); a test checks each route.
+TOKEN_REQUIRED: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "No valid API token: send `Authorization: Bearer dp_…` (create one in Settings).",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+            }
+        },
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    }
+}

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dailypapers.deps import CurrentUser
+from dailypapers.deps import TOKEN_REQUIRED, CurrentUser
 
 router = APIRouter(prefix="/api", tags=["account"])
 
 
-@router.get("/whoami-v2")
+@router.get("/whoami-v2", responses=TOKEN_REQUIRED)
 def whoami(user: CurrentUser) -> dict[str, Any]:
     """The token's owner, in the shape huggingface.co answers (``type``, ``name``, ``fullname``)."""
     return {

@@ -12,7 +12,7 @@ from dailypapers.api.schemas import AuthorOut, DailyPaperOut, ErrorOut, PaperOut
 from dailypapers.deps import SessionDep
 from dailypapers.papers import feeds
 from dailypapers.papers.feeds import Sort
-from dailypapers.papers.lookup import paper_or_404
+from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
 
@@ -20,6 +20,16 @@ router = APIRouter(prefix="/api", tags=["papers"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 MAX_LIMIT = 100
+# The formats the handler parses (papers/periods.py). They are documented, not enforced by FastAPI, so that a
+# malformed value gets the handler's message ("expected YYYY-Www, e.g. 2025-W44") with its 400.
+DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+WEEK_PATTERN = "^[0-9]{4}-W[0-9]{2}$"
+MONTH_PATTERN = "^[0-9]{4}-[0-9]{2}$"
+ONE_PERIOD = "Give at most one of date, week and month (two or more are a 400); none lists every day."
+
+
+def _period_query(what: str, pattern: str) -> Any:
+    return Query(description=f"{what} {ONE_PERIOD}", max_length=40, json_schema_extra={"pattern": pattern})
 
 
 def submitter_out(user: User | None) -> SubmitterOut | None:
@@ -92,15 +102,17 @@ def _period(date: str | None, week: str | None, month: str | None) -> Period | N
 @router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=True, responses=ERRORS)
 def daily_papers(
     session: SessionDep,
-    date: Annotated[str | None, Query(description="A day, YYYY-MM-DD.", max_length=40)] = None,
-    week: Annotated[str | None, Query(description="An ISO week, YYYY-Www.", max_length=40)] = None,
-    month: Annotated[str | None, Query(description="A month, YYYY-MM.", max_length=40)] = None,
+    date: Annotated[str | None, _period_query("A day, YYYY-MM-DD.", DAY_PATTERN)] = None,
+    week: Annotated[str | None, _period_query("An ISO week, YYYY-Www.", WEEK_PATTERN)] = None,
+    month: Annotated[str | None, _period_query("A month, YYYY-MM.", MONTH_PATTERN)] = None,
     submitter: Annotated[str | None, Query(description="Username of the submitter.", max_length=100)] = None,
     sort: Annotated[Sort, Query(description="publishedAt (newest first) or trending.")] = Sort.published_at,
     p: Annotated[int, Query(ge=0, le=100_000, description="Page number, from 0.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Papers per page, 1 to 100.")] = 50,
 ) -> list[DailyPaperOut]:
-    """Papers on the daily feed, newest first or by trending score, as huggingface.co returns them."""
+    """Papers on the daily feed, newest first or by trending score, as huggingface.co returns them.
+
+    At most one of ``date``, ``week`` and ``month`` narrows the listing to that period."""
     period = _period(date, week, month)
     rows = feeds.entries(
         session,
@@ -116,7 +128,7 @@ def daily_papers(
 
 
 @router.get("/papers/{paper_id:path}", response_model=PaperOut, response_model_exclude_none=True, responses=ERRORS)
-def paper_info(paper_id: str, session: SessionDep) -> PaperOut:
+def paper_info(paper_id: PaperIdPath, session: SessionDep) -> PaperOut:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
     paper = paper_or_404(session, paper_id)
     return paper_out(paper, feeds.entry_for(session, paper))

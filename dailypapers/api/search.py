@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dailypapers.api.daily_papers import ERRORS, paper_out
+from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS, paper_out
 from dailypapers.api.schemas import PaperOut
 from dailypapers.deps import SessionDep
 from dailypapers.papers.models import DailyEntry, Paper
@@ -23,11 +23,34 @@ router = APIRouter(prefix="/api", tags=["search"])
 def search_papers(
     request: Request,
     session: SessionDep,
-    q: Annotated[str, Query(description="What to look for: words, a title, or an arXiv id.", max_length=20_000)],
+    # maxLength documents the handler's own check, whose 400 says how long the query was.
+    q: Annotated[
+        str,
+        Query(
+            description=f"What to look for: words, a title, or an arXiv id; 1 to {MAX_QUERY_CHARS:,} characters.",
+            json_schema_extra={"maxLength": MAX_QUERY_CHARS, "minLength": 1},
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=100, description="How many papers, 1 to 100.")] = 20,
     mode: Annotated[Mode, Query(description="keyword, semantic or hybrid (default).")] = Mode.hybrid,
-    published_from: Annotated[str | None, Query(alias="from", description="Published on or after YYYY-MM-DD.")] = None,
-    published_until: Annotated[str | None, Query(alias="until", description="Published on or before.")] = None,
+    published_from: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            description="Published on or after this day, YYYY-MM-DD.",
+            max_length=40,
+            json_schema_extra={"pattern": DAY_PATTERN},
+        ),
+    ] = None,
+    published_until: Annotated[
+        str | None,
+        Query(
+            alias="until",
+            description="Published on or before this day, YYYY-MM-DD.",
+            max_length=40,
+            json_schema_extra={"pattern": DAY_PATTERN},
+        ),
+    ] = None,
     category: Annotated[
         list[str] | None, Query(description="arXiv categories (any of).", max_length=MAX_FILTER_CHARS)
     ] = None,

@@ -11,17 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from dailypapers.api.schemas import ErrorOut
 from dailypapers.community import comments, submissions
 from dailypapers.community.comments import CommentNode
-from dailypapers.deps import CurrentUser, DatabaseDep, SessionDep, SettingsDep
-from dailypapers.papers.lookup import paper_or_404
+from dailypapers.deps import TOKEN_REQUIRED, CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from dailypapers.papers.lookup import PaperIdPath, paper_or_404
+from dailypapers.web.params import Id
 from dailypapers.web.ratelimit import limit
 
 router = APIRouter(prefix="/api", tags=["community"])
-ERRORS: dict[int | str, dict[str, object]] = {
+READ_ERRORS: dict[int | str, dict[str, object]] = {404: {"model": ErrorOut}}
+WRITE_ERRORS: dict[int | str, dict[str, object]] = {
+    **TOKEN_REQUIRED,
     400: {"model": ErrorOut},
-    401: {"model": ErrorOut},
     404: {"model": ErrorOut},
     429: {"model": ErrorOut},
-    502: {"model": ErrorOut},
 }
 
 
@@ -48,7 +49,7 @@ class CommentOut(_Out):
 
 class CommentIn(BaseModel):
     body: str = Field(max_length=200_000)
-    parent_id: int | None = Field(default=None, alias="parentId")
+    parent_id: Id | None = Field(default=None, alias="parentId", description="The comment this one replies to.")
 
 
 class SubmitIn(BaseModel):
@@ -79,18 +80,18 @@ def comment_out(node: CommentNode) -> CommentOut:
     )
 
 
-@router.get("/papers/{paper_id:path}/comments", responses=ERRORS)
-def list_comments(paper_id: str, session: SessionDep) -> list[CommentOut]:
+@router.get("/papers/{paper_id:path}/comments", responses=READ_ERRORS)
+def list_comments(paper_id: PaperIdPath, session: SessionDep) -> list[CommentOut]:
     """The paper's comments in thread order (a reply follows its parent); removed comments appear only as
     placeholders for their replies."""
     paper = paper_or_404(session, paper_id)
     return [comment_out(node) for node in comments.flatten(comments.thread(session, paper))]
 
 
-@router.post("/papers/{paper_id:path}/comments", status_code=201, responses=ERRORS)
+@router.post("/papers/{paper_id:path}/comments", status_code=201, responses=WRITE_ERRORS)
 def post_comment(
     request: Request,
-    paper_id: str,
+    paper_id: PaperIdPath,
     db: DatabaseDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -108,7 +109,7 @@ def post_comment(
     return comment_out(CommentNode(comment, 0, False))
 
 
-@router.post("/papers/submit", responses=ERRORS)
+@router.post("/papers/submit", responses={**WRITE_ERRORS, 502: {"model": ErrorOut}})
 def submit(request: Request, db: DatabaseDep, settings: SettingsDep, user: CurrentUser, payload: SubmitIn) -> SubmitOut:
     """Put a paper on today's feed (fetched from arXiv when new), or upvote it when it is there already."""
     limit(request, "submit", str(user.id))

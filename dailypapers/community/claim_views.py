@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.community import claims
 from dailypapers.community.profiles import AUTHOR_PAGE_SIZE, author_profile
 from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.params import IdPath, PositionForm
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.post("/papers/{arxiv_id:path}/claim", dependencies=[CsrfChecked])
-def claim(
-    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: Annotated[int, Form(ge=0)]
-) -> Response:
+def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: PositionForm) -> Response:
     try:
         with db.write() as session:
             paper = paper_or_404(session, arxiv_id)
@@ -35,7 +34,7 @@ def curate(request: Request, session: SessionDep, user: CuratorUser) -> Response
 
 
 @router.post("/claims/{claim_id}/{decision}", dependencies=[CsrfChecked])
-def decide(claim_id: int, decision: str, db: DatabaseDep, user: CuratorUser) -> Response:
+def decide(claim_id: IdPath, decision: str, db: DatabaseDep, user: CuratorUser) -> Response:
     if decision not in ("approve", "deny"):
         raise HTTPException(404, "Claims are approved or denied.")
     try:
@@ -48,7 +47,7 @@ def decide(claim_id: int, decision: str, db: DatabaseDep, user: CuratorUser) -> 
 
 @router.get("/authors/{author_id}")
 def author_page(
-    request: Request, author_id: int, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
+    request: Request, author_id: IdPath, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
     profile = author_profile(session, author_id, page)
     if profile is None:

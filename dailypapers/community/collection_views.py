@@ -11,34 +11,28 @@ from dailypapers.community import collections
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.web.forms import back_to
+from dailypapers.web.params import IdForm, IdPath, OptionalIdForm
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Name = Annotated[str, Form(max_length=1000)]
-OptionalId = Annotated[str | None, Form(max_length=20)]
-
-
-def _id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @router.post("/papers/{arxiv_id:path}/save", dependencies=[CsrfChecked])
 def save(
-    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, collection_id: OptionalId = None
+    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, collection_id: OptionalIdForm = None
 ) -> Response:
     try:
         with db.write() as session:
             paper = paper_or_404(session, arxiv_id)
-            collections.save(session, user, paper, _id(collection_id))
+            collections.save(session, user, paper, collection_id)
     except collections.CollectionRefused as exc:
         raise HTTPException(404, str(exc)) from exc
     return back_to(request, f"/papers/{paper.arxiv_id}")
 
 
 @router.post("/papers/{arxiv_id:path}/unsave", dependencies=[CsrfChecked])
-def unsave(
-    request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, collection_id: Annotated[int, Form()]
-) -> Response:
+def unsave(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, collection_id: IdForm) -> Response:
     try:
         with db.write() as session:
             paper = paper_or_404(session, arxiv_id)
@@ -83,7 +77,7 @@ def create(request: Request, db: DatabaseDep, user: CurrentUser, name: Name) -> 
 
 
 @router.get("/collections/{collection_id}")
-def collection_page(request: Request, collection_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def collection_page(request: Request, collection_id: IdPath, session: SessionDep, user: CurrentUser) -> Response:
     try:
         collection = collections.own_collection(session, user, collection_id)
     except collections.CollectionRefused as exc:
@@ -93,7 +87,7 @@ def collection_page(request: Request, collection_id: int, session: SessionDep, u
 
 
 @router.post("/collections/{collection_id}/rename", dependencies=[CsrfChecked])
-def rename(collection_id: int, db: DatabaseDep, user: CurrentUser, name: Name) -> Response:
+def rename(collection_id: IdPath, db: DatabaseDep, user: CurrentUser, name: Name) -> Response:
     try:
         with db.write() as session:
             collections.rename_collection(session, user, collection_id, name)
@@ -103,7 +97,7 @@ def rename(collection_id: int, db: DatabaseDep, user: CurrentUser, name: Name) -
 
 
 @router.post("/collections/{collection_id}/delete", dependencies=[CsrfChecked])
-def delete(collection_id: int, db: DatabaseDep, user: CurrentUser) -> Response:
+def delete(collection_id: IdPath, db: DatabaseDep, user: CurrentUser) -> Response:
     try:
         with db.write() as session:
             collections.delete_collection(session, user, collection_id)

@@ -13,6 +13,7 @@ from dailypapers.community.models import Comment
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import Paper
+from dailypapers.web.params import IdPath, OptionalIdForm
 from dailypapers.web.ratelimit import limit
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +39,7 @@ def add(
     settings: SettingsDep,
     user: CurrentUser,
     body: Body,
-    parent_id: Annotated[int | None, Form()] = None,
+    parent_id: OptionalIdForm = None,
 ) -> Response:
     limit(request, "comment", str(user.id))
     try:
@@ -59,7 +60,7 @@ def _paper_of(db: DatabaseDep, comment: Comment) -> Paper:
 
 
 @router.post("/comments/{comment_id}/edit", dependencies=[CsrfChecked])
-def edit(comment_id: int, db: DatabaseDep, settings: SettingsDep, user: CurrentUser, body: Body) -> Response:
+def edit(comment_id: IdPath, db: DatabaseDep, settings: SettingsDep, user: CurrentUser, body: Body) -> Response:
     try:
         with db.write() as session:
             comment = comments.edit_comment(session, settings, user, comment_id, body)
@@ -69,7 +70,7 @@ def edit(comment_id: int, db: DatabaseDep, settings: SettingsDep, user: CurrentU
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[CsrfChecked])
-def delete(comment_id: int, db: DatabaseDep, user: CurrentUser) -> Response:
+def delete(comment_id: IdPath, db: DatabaseDep, user: CurrentUser) -> Response:
     try:
         with db.write() as session:
             comment = comments.delete_comment(session, user, comment_id)
@@ -79,7 +80,7 @@ def delete(comment_id: int, db: DatabaseDep, user: CurrentUser) -> Response:
 
 
 @router.post("/comments/{comment_id}/hide", dependencies=[CsrfChecked])
-def hide(comment_id: int, db: DatabaseDep, user: CurrentUser, hidden: Annotated[bool, Form()] = True) -> Response:
+def hide(comment_id: IdPath, db: DatabaseDep, user: CurrentUser, hidden: Annotated[bool, Form()] = True) -> Response:
     try:
         with db.write() as session:
             comment = comments.set_hidden(session, user, comment_id, hidden)

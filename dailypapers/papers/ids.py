@@ -12,13 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})(?:v(?P<version>\d+))?")
-_OLD = re.compile(r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<yymm>\d{4})(?P<num>\d{3})(?:v(?P<version>\d+))?")
+# ASCII digits only (``\d`` also matches other scripts' digits, which int() accepts but arXiv does not use).
+_NEW = re.compile(r"(?P<yymm>[0-9]{4})\.(?P<num>[0-9]{4,5})(?:v(?P<version>[0-9]+))?")
+_OLD = re.compile(
+    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<yymm>[0-9]{4})(?P<num>[0-9]{3})(?:v(?P<version>[0-9]+))?"
+)
+# What the OpenAPI spec shows for a paper id parameter (with or without a version).
+ARXIV_ID_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z]+(-[a-z]+)?(\.[A-Z]{2})?/[0-9]{7})(v[0-9]+)?$"
 _URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/", re.IGNORECASE)
 _HF_URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/papers/", re.IGNORECASE)
 
 # The five-digit sequence number started with January 2015 (YYMM 1501).
 FIVE_DIGIT_FROM_YYMM = 1501
+# Far above any real paper's version count; it keeps a version inside an SQL INTEGER (and int()'s digit limit).
+MAX_VERSION = 10_000
 NEW_STYLE_FROM_YYMM = 704  # 0704 = April 2007
 OLD_STYLE_FROM_YYMM = 9108  # 9108 = August 1991, the first arXiv submissions
 
@@ -88,9 +95,12 @@ def parse_arxiv_id(text: str) -> ArxivId:
 def _version(text: str | None, raw: str) -> int | None:
     if text is None:
         return None
-    version = int(text)
+    # Checked on the digits first: int() of a 5,000-digit string raises a plain ValueError.
+    version = int(text) if len(text) <= len(str(MAX_VERSION)) else MAX_VERSION + 1
     if version < 1:
         raise InvalidArxivId(f"{raw!r} is not an arXiv id: versions start at v1")
+    if version > MAX_VERSION:
+        raise InvalidArxivId(f"{raw[:100]!r} is not an arXiv id: no paper has over {MAX_VERSION:,} versions")
     return version
 
 

@@ -3,12 +3,26 @@ claims, saves); the message keeps huggingface.co's "Paper not found"."""
 
 from __future__ import annotations
 
-from fastapi import HTTPException
+from typing import Annotated
+
+from fastapi import HTTPException, Path
 from sqlalchemy.orm import Session
 
 from dailypapers.papers import feeds
-from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
+from dailypapers.papers.ids import ARXIV_ID_PATTERN, InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import Paper
+
+# A paper id in an API path. The pattern is what the spec promises clients; the server also takes an ``arXiv:``
+# prefix or an arxiv.org URL, and answers anything else with 404 "Paper not found" as huggingface.co does, so
+# the pattern is documented rather than enforced (a 422 would break that).
+PaperIdPath = Annotated[
+    str,
+    Path(
+        description="An arXiv id, e.g. 2401.12345, 2401.12345v2 or hep-th/9901001; a version suffix is ignored.",
+        examples=["2401.12345"],
+        json_schema_extra={"pattern": ARXIV_ID_PATTERN},
+    ),
+]
 
 
 def paper_or_404(session: Session, arxiv_id: str) -> Paper:

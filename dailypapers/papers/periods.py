@@ -1,16 +1,23 @@
 """Listing periods in the Hugging Face URL scheme: a day (``2025-10-29``), an ISO week (``2025-W44``), a month
-(``2025-10``). Pure date arithmetic; parsing errors carry a message fit for a 400 page."""
+(``2025-10``). Pure date arithmetic; parsing errors carry a message fit for a 400 page.
+
+The calendar ends: ``datetime.date`` runs from 0001-01-01 to 9999-12-31, and any day a user types can be one of
+its edges. Arithmetic here never steps past them: the last ISO week (9999-W52, Monday 9999-12-27) ends on
+9999-12-31, and the neighbour of the first or last representable period is None, not an OverflowError.
+"""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# ASCII digits only: ``\d`` also matches fullwidth and Arabic-Indic digits, which int() accepts.
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class InvalidPeriod(ValueError):
@@ -51,11 +58,21 @@ class Period:
             return f"Week {week}, {year} ({self.start:%b} {self.start.day} – {self.end:%b} {self.end.day})"
         return f"{self.start:%B %Y}"
 
-    def previous_start(self) -> dt.date:
-        return self.start - dt.timedelta(days=1)
+    def previous_start(self) -> dt.date | None:
+        """The last day before this period; None for a period that starts on 0001-01-01."""
+        return shifted(self.start, -1)
 
-    def next_start(self) -> dt.date:
-        return self.end + dt.timedelta(days=1)
+    def next_start(self) -> dt.date | None:
+        """The first day after this period; None for a period that ends on 9999-12-31."""
+        return shifted(self.end, 1)
+
+
+def shifted(day: dt.date, days: int) -> dt.date | None:
+    """``day`` moved by ``days``, or None where that leaves the calendar ``datetime.date`` can represent."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def day_period(day: dt.date) -> Period:
@@ -63,14 +80,14 @@ def day_period(day: dt.date) -> Period:
 
 
 def week_period(day: dt.date) -> Period:
+    # 0001-01-01 is a Monday, so the start never underflows; only the last week's Sunday is past the end.
     start = day - dt.timedelta(days=day.weekday())
-    return Period(PeriodKind.week, start, start + dt.timedelta(days=6))
+    return Period(PeriodKind.week, start, shifted(start, 6) or dt.date.max)
 
 
 def month_period(day: dt.date) -> Period:
-    start = day.replace(day=1)
-    following = (start + dt.timedelta(days=32)).replace(day=1)
-    return Period(PeriodKind.month, start, following - dt.timedelta(days=1))
+    last = calendar.monthrange(day.year, day.month)[1]
+    return Period(PeriodKind.month, day.replace(day=1), day.replace(day=last))
 
 
 def containing(kind: PeriodKind, day: dt.date) -> Period:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.accounts.models import User
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from dailypapers.deps import TOKEN_REQUIRED, CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.digests.subscriptions import SubscriptionRefused, clean_categories
 from dailypapers.papers import feeds
 from dailypapers.papers.periods import Period, day_period, week_period
@@ -112,7 +112,7 @@ class ForYouOut(BaseModel):
     papers: list[PickOut]
 
 
-@api_router.get("/for-you")
+@api_router.get("/for-you", responses=TOKEN_REQUIRED)
 def api(
     session: SessionDep,
     settings: SettingsDep,

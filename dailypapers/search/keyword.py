@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.db import UTCDateTime
 from dailypapers.papers.categories import like_patterns
+from dailypapers.papers.periods import shifted
 from dailypapers.search.query import Filters, ParsedQuery
 
 # bm25 column weights (title, authors, abstract): a title hit is worth ten abstract hits.
@@ -55,11 +56,11 @@ def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]
     if filters.published_from:
         clauses.append(f"{alias}.published_at >= :f_from")
         params["f_from"] = dt.datetime.combine(filters.published_from, dt.time(), tzinfo=dt.UTC)
-    if filters.published_until:
+    # An exclusive bound, the day after; 9999-12-31 has none and needs none (nothing is published later).
+    following = shifted(filters.published_until, 1) if filters.published_until else None
+    if following is not None:
         clauses.append(f"{alias}.published_at < :f_until")
-        params["f_until"] = dt.datetime.combine(
-            filters.published_until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
-        )
+        params["f_until"] = dt.datetime.combine(following, dt.time(), tzinfo=dt.UTC)
     if filters.categories:
         parts = []
         patterns = [pattern for category in filters.categories for pattern in like_patterns(category)]

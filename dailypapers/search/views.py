@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from dailypapers.deps import SessionDep
+from dailypapers.papers.periods import InvalidPeriod, parse_day
 from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
 from dailypapers.search.services import Mode, SearchEngine
 from dailypapers.web.templating import render
@@ -24,9 +25,10 @@ MAX_FILTER_CHARS = 100
 def parse_date(value: str | None, name: str) -> dt.date | None:
     if not value:
         return None
+    # parse_day, not date.fromisoformat: that also takes "20251029" and "2025-W44-1", which the spec does not offer.
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return parse_day(value)
+    except InvalidPeriod:
         raise HTTPException(400, f"{name} {value[:40]!r} is not a date (expected YYYY-MM-DD)") from None
 
 

@@ -6,12 +6,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from dailypapers.api.schemas import ErrorOut
-from dailypapers.deps import CurrentUser, DatabaseDep
-from dailypapers.papers.lookup import paper_or_404
+from dailypapers.deps import TOKEN_REQUIRED, CurrentUser, DatabaseDep
+from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.votes import services
 
 router = APIRouter(prefix="/api", tags=["votes"])
-ERRORS: dict[int | str, dict[str, object]] = {401: {"model": ErrorOut}, 404: {"model": ErrorOut}}
+ERRORS: dict[int | str, dict[str, object]] = {**TOKEN_REQUIRED, 404: {"model": ErrorOut}}
 
 
 class VoteOut(BaseModel):
@@ -33,18 +33,18 @@ def _vote(db: DatabaseDep, user: CurrentUser, paper_id: str, upvoted: bool | Non
 
 
 @router.put("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
-def upvote(paper_id: str, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+def upvote(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> VoteOut:
     """Upvote the paper (no change when already upvoted)."""
     return _vote(db, user, paper_id, True)
 
 
 @router.delete("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
-def withdraw(paper_id: str, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+def withdraw(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> VoteOut:
     """Withdraw the upvote (no change when there is none)."""
     return _vote(db, user, paper_id, False)
 
 
 @router.post("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
-def toggle(paper_id: str, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+def toggle(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> VoteOut:
     """Toggle the upvote."""
     return _vote(db, user, paper_id, None)

@@ -42,6 +42,9 @@ def test_parses_new_and_old_style_ids(text: str, expected: ArxivId) -> None:
         ("2413.12345", "year and month"),
         ("0613.1234", "year and month"),  # new-style ids start in April 2007
         ("2401.12345v0", "versions start"),
+        ("2401.12345v10001", "over 10,000 versions"),
+        ("2401.12345v" + "9" * 5000, "over 10,000 versions"),  # int() of it raised a plain ValueError
+        ("\uff12\uff14\uff10\uff11.12345", "not an arXiv id"),  # fullwidth digits, which int() accepts
         ("hep-th/0704001", "year and month"),  # old style ended in March 2007
         ("hep-th/9001001", "year and month"),  # and began in August 1991
         ("HEP-TH/9901001", "not an arXiv id"),
