@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from dailypapers.cli import (
@@ -16,6 +18,10 @@ from dailypapers.cli import (
     users_cmd,
     worker_cmd,
 )
+from dailypapers.config import CONFIG_ERRORS, describe_config_error
+
+# A setting that cannot be used is an operator's mistake, not a bug: one line each, then exit 2 (usage error).
+CONFIG_ERROR_EXIT_CODE = 2
 
 app = typer.Typer(
     name="dailypapers",
@@ -38,4 +44,9 @@ app.command("serve")(serve_cmd.serve)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except CONFIG_ERRORS as exc:
+        for line in describe_config_error(exc):
+            print(f"error: {line}", file=sys.stderr)
+        raise SystemExit(CONFIG_ERROR_EXIT_CODE) from None

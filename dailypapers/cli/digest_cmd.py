@@ -9,7 +9,7 @@ from urllib.parse import quote
 import typer
 from sqlalchemy import func, select
 
-from dailypapers.cli.common import database, fail, out, progress, say
+from dailypapers.cli.common import database, err, fail, out, progress, say
 from dailypapers.config import Settings
 from dailypapers.db import utcnow
 from dailypapers.digests import subscriptions
@@ -114,6 +114,10 @@ def send(
             if isinstance(sender, SmtpSender):
                 sender.close()
         say(out, str(result))
+        if isinstance(sender, ConsoleSender) and result.sent:
+            # "sent" counts what the backend accepted; say plainly that the console backend delivers nothing.
+            say(err, "note: DAILYPAPERS_EMAIL_BACKEND=console wrote these digests to the log and delivered none; "
+                     "set DAILYPAPERS_EMAIL_BACKEND=smtp (and DAILYPAPERS_SMTP_*) to send them")  # fmt: skip
         if result.failed:
             raise typer.Exit(1)
     finally:
