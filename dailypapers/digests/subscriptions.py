@@ -144,10 +144,16 @@ def _from_token(session: Session, settings: Settings, purpose: str, token: str, 
     return subscription
 
 
-def confirm(session: Session, settings: Settings, token: str) -> Subscription:
+def to_confirm(session: Session, settings: Settings, token: str) -> Subscription:
+    """The subscription a confirmation link is for, while the link may still confirm it (changes nothing)."""
     subscription = _from_token(session, settings, "digest-confirm", token, settings.confirm_link_hours * 3600)
     if subscription.status == SubscriptionStatus.unsubscribed.value:
         raise InvalidToken("You unsubscribed after this link was sent. Subscribe again to get a new one.")
+    return subscription
+
+
+def confirm(session: Session, settings: Settings, token: str) -> Subscription:
+    subscription = to_confirm(session, settings, token)
     if subscription.status != SubscriptionStatus.active.value:
         subscription.status = SubscriptionStatus.active.value
         subscription.confirmed_at = utcnow()

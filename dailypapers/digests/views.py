@@ -2,7 +2,8 @@
 
 The listing and paper pages carry a small GET form that leads here, so those pages stay cacheable and
 cookie-free; the form that subscribes has its CSRF token. ``POST /unsubscribe`` is RFC 8058's one-click
-unsubscribe: mail providers call it without cookies, so the signed token is its only credential.
+unsubscribe: mail providers call it without cookies, so the signed token is its only credential. No GET
+changes a subscription: the confirmation and unsubscribe links open a page whose button POSTs.
 """
 
 from __future__ import annotations
@@ -74,7 +75,20 @@ def _invalid(request: Request, exc: InvalidToken) -> Response:
 
 
 @router.get("/subscriptions/confirm")
+def confirm_page(request: Request, db: DatabaseDep, settings: SettingsDep, token: TokenQuery) -> Response:
+    """The link in the e-mail: a page with one button. A GET must not confirm: mail scanners follow links, and
+    an address someone else typed into the form would be subscribed by its own scanner (no opt-in at all)."""
+    try:
+        with db.read() as session:
+            subscription = subscriptions.to_confirm(session, settings, token)
+    except InvalidToken as exc:
+        return _invalid(request, exc)
+    return render(request, "digests/confirm.html", {"subscription": subscription, "token": token})  # type: ignore[no-any-return]
+
+
+@router.post("/subscriptions/confirm")
 def confirm(request: Request, db: DatabaseDep, settings: SettingsDep, token: TokenQuery) -> Response:
+    """Cookie-free like the one-click unsubscribe: the signed link is the credential (and only confirms)."""
     try:
         with db.write() as session:
             subscription = subscriptions.confirm(session, settings, token)

@@ -52,7 +52,7 @@ def test_double_opt_in_preferences_and_one_click_unsubscribe(
     assert subscription(db, "ada@example.org").status == SubscriptionStatus.pending.value
     [mail] = smtp_sink.to("ada@example.org")
     assert "Confirm" in str(mail.message["Subject"])
-    confirmed = site.get(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False)
+    confirmed = site.post(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False)
     assert confirmed.status_code == 303
     manage_url = confirmed.headers["location"]
     sub = subscription(db, "ada@example.org")
@@ -83,15 +83,16 @@ def test_double_opt_in_preferences_and_one_click_unsubscribe(
             assert response.status_code == 200 and "You are unsubscribed" in response.text
     assert subscription(db, "ada@example.org").status == SubscriptionStatus.unsubscribed.value
     # The old confirmation link cannot bring the subscription back.
-    replayed = site.get(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"))
-    assert replayed.status_code == 400 and "You unsubscribed after this link was sent" in replayed.text
+    for replay in (site.get, site.post):
+        replayed = replay(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"))
+        assert replayed.status_code == 400 and "You unsubscribed after this link was sent" in replayed.text
 
 
 def test_the_answer_is_the_same_for_subscribed_and_new_addresses(
     site: TestClient, db: Database, smtp_sink: SmtpSink
 ) -> None:
     subscribe(site, "old@example.org")
-    site.get(link(smtp_sink, "old@example.org", "/subscriptions/confirm"))
+    site.post(link(smtp_sink, "old@example.org", "/subscriptions/confirm"))
     known = subscribe(site, "old@example.org", frequency="weekly")
     new = subscribe(site, "new@example.org")
     assert known[0] == new[0] == 200
@@ -138,7 +139,7 @@ def test_tampered_and_outdated_links_are_refused(site: TestClient, db: Database,
     stale = site.get(first_confirm)
     assert stale.status_code == 400 and "newer e-mail replaced it" in stale.text
     assert (
-        site.get(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False).status_code
+        site.post(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False).status_code
         == 303
     )
 
@@ -164,7 +165,7 @@ def test_a_get_never_unsubscribes(site: TestClient, db: Database, smtp_sink: Smt
     """Link scanners and mail previews follow links: the visible unsubscribe link (and the manage link) only show
     a page; the subscription ends on the POST of that page's form."""
     subscribe(site, "ada@example.org")
-    confirmed = site.get(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False)
+    confirmed = site.post(link(smtp_sink, "ada@example.org", "/subscriptions/confirm"), follow_redirects=False)
     token = unquote(confirmed.headers["location"].split("token=", 1)[1].split("&", 1)[0])
     with TestClient(site.app, base_url="https://testserver") as scanner:  # no cookies, as a scanner has none
         for _ in range(3):
@@ -177,3 +178,20 @@ def test_a_get_never_unsubscribes(site: TestClient, db: Database, smtp_sink: Smt
         done = scanner.post(action.group(1).replace("&amp;", "&"))
     assert done.status_code == 200 and "You are unsubscribed" in done.text
     assert subscription(db, "ada@example.org").status == SubscriptionStatus.unsubscribed.value
+
+
+def test_a_get_never_confirms(site: TestClient, db: Database, smtp_sink: SmtpSink) -> None:
+    """An address someone else typed into the form must not be subscribed by its own mail scanner: the
+    confirmation link shows a page, and only that page's button (a cookie-free POST) confirms."""
+    subscribe(site, "ada@example.org")
+    confirm_link = link(smtp_sink, "ada@example.org", "/subscriptions/confirm")
+    with TestClient(site.app, base_url="https://testserver") as scanner:  # no cookies, as a scanner has none
+        for _ in range(3):
+            page = scanner.get(confirm_link, follow_redirects=False)
+            assert page.status_code == 200 and "Send the daily digest to <strong>ada@example.org</strong>" in page.text
+            assert subscription(db, "ada@example.org").status == SubscriptionStatus.pending.value
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        assert action, page.text
+        done = scanner.post(action.group(1).replace("&amp;", "&"), follow_redirects=False)
+    assert done.status_code == 303 and "/subscriptions/manage?token=" in done.headers["location"]
+    assert subscription(db, "ada@example.org").status == SubscriptionStatus.active.value
