@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import logging
 import threading
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
 import stamina
+from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_retry_hooks
 
 from dailypapers import __version__
 from dailypapers.config import Settings
@@ -25,6 +28,13 @@ RETRY_WAIT_MAX_SECONDS = 60.0
 # A server asking for more than this is treated as down for now; the job runs again later.
 MAX_RETRY_AFTER_SECONDS = 600.0
 BODY_EXCERPT_CHARS = 300
+CAUSE_LOG_CHARS = 300
+
+log = logging.getLogger("dailypapers.sources")
+# What the retried call is doing, for the retry log line: ("GET https://…", attempts). A context variable
+# because stamina's hooks are process-wide and get only the callable's arguments, not our client.
+_current_request: ContextVar[tuple[str, int] | None] = ContextVar("dailypapers_http_request", default=None)
+_hook_lock = threading.Lock()
 
 
 class SourceError(Exception):
@@ -66,6 +76,33 @@ def _should_retry(exc: Exception) -> bool | float:
     return isinstance(exc, httpx.TimeoutException | httpx.TransportError)
 
 
+def _log_retry(details: RetryDetails) -> None:
+    """One line that says what failed, why, and when the next try comes, e.g. ``GET https://export.arxiv.org/…
+    failed (ConnectError: [Errno 111] Connection refused); retry 2/4 in 3.0 s``. stamina's own logging hook
+    writes the bare message ``stamina.retry_scheduled`` and hides the rest in ``extra`` fields that the standard
+    formatter never prints."""
+    exc = details.caused_by
+    cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    cause = cause if len(cause) <= CAUSE_LOG_CHARS else cause[:CAUSE_LOG_CHARS] + "…"
+    current = _current_request.get()
+    what, of = (current[0], f"/{current[1] - 1}") if current is not None else (details.name, "")
+    log.warning("%s failed (%s); retry %d%s in %.1f s", what, cause, details.retry_num, of, details.wait_for)
+
+
+def _is_stamina_log_hook(hook: object) -> bool:
+    qualname = getattr(hook, "__qualname__", "")
+    return qualname in ("init_logging.<locals>.log_retries", "init_structlog.<locals>.log_retries")
+
+
+def install_retry_log() -> None:
+    """Replace stamina's logging hook by ``_log_retry`` (other hooks, e.g. Prometheus counters, stay).
+    Idempotent; called by every ``SourceClient``, so nothing happens at import time."""
+    with _hook_lock:
+        hooks = get_on_retry_hooks()
+        if _log_retry not in hooks:
+            set_on_retry_hooks([*(h for h in hooks if not _is_stamina_log_hook(h)), _log_retry])
+
+
 def user_agent(settings: Settings) -> str:
     contact = f"; mailto:{settings.contact_email}" if settings.contact_email else ""
     return f"dailypapers/{__version__} (self-hosted research-paper feed{contact})"
@@ -94,6 +131,7 @@ class SourceClient:
         )
         self._lock = threading.Lock()
         self._last_request = 0.0
+        install_retry_log()
 
     def close(self) -> None:
         self._client.close()
@@ -109,10 +147,13 @@ class SourceClient:
         fetch = stamina.retry(on=_should_retry, attempts=self.attempts, timeout=None, wait_max=RETRY_WAIT_MAX_SECONDS)(
             self._get_once
         )
+        token = _current_request.set((f"GET {httpx.URL(url, params=params)}", self.attempts))
         try:
             body: bytes = fetch(url, params, expect)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise SourceError(f"cannot reach {url} after {self.attempts} attempts: {exc}") from exc
+        finally:
+            _current_request.reset(token)
         return body
 
     def _wait_turn(self) -> None:
