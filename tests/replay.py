@@ -36,6 +36,11 @@ class Reply:
     body: bytes = b""
     content_type: str = XML
     headers: dict[str, str] = field(default_factory=dict)
+    # Set: the server says nothing until the event is set (at most STALL_MAX_SECONDS), as a stuck server does.
+    stall: threading.Event | None = None
+
+
+STALL_MAX_SECONDS = 60.0
 
 
 def bulk_page(index: int, records: int | None = None) -> bytes:
@@ -98,6 +103,8 @@ class ReplayServer:
             def do_GET(self) -> None:
                 server.user_agents.append(self.headers.get("User-Agent", ""))
                 reply = server.handle(self.path)
+                if reply.stall is not None:
+                    reply.stall.wait(STALL_MAX_SECONDS)
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(reply.body)))

@@ -170,8 +170,8 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
     return changed
 
 
-def _is_older_version(paper: Paper, record: PaperRecord) -> bool:
-    return record.version is not None and paper.version is not None and record.version < paper.version
+def _is_older_version(record: PaperRecord, than: int | None) -> bool:
+    return record.version is not None and than is not None and record.version < than
 
 
 def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
@@ -224,8 +224,13 @@ def _insert_new(session: Session, records: list[PaperRecord], author_ids: dict[s
 
 
 def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str, Outcome]:
-    """Insert or update ``records`` (later duplicates win); returns each arXiv id's outcome."""
-    latest = {record.arxiv_id: record for record in records}
+    """Insert or update ``records`` (later duplicates win, unless older versions); returns each id's outcome."""
+    latest: dict[str, PaperRecord] = {}
+    for record in records:
+        kept = latest.get(record.arxiv_id)
+        # The same rule as against the stored row: an older version never replaces a newer one, in a batch too.
+        if kept is None or not _is_older_version(record, kept.version):
+            latest[record.arxiv_id] = record
     papers = load_papers(session, latest)
     author_ids = resolve_authors(session, (n for r in latest.values() for n in _normalised_names(r)))
     outcomes: dict[str, Outcome] = {}
@@ -237,7 +242,7 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str,
         if paper is None:
             new.append(record)
             outcomes[arxiv_id] = Outcome.new
-        elif _is_older_version(paper, record):
+        elif _is_older_version(record, paper.version):
             outcomes[arxiv_id] = Outcome.unchanged  # never let an old version overwrite a newer one
         else:
             before = (paper.title, paper.abstract)

@@ -1,28 +1,77 @@
 """Ingestion over real HTTP on loopback (the replay server), through the services and the CLI."""
 
+import itertools
+import json
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import httpx
 import pytest
 import stamina
+import stamina.instrumentation
 from sqlalchemy import func, select
+from stamina.instrumentation import RetryDetails
 from typer.testing import CliRunner
 
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.papers.importing import import_paper_batch
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.services import ImportSummary
 from dailypapers.sources.arxiv_api import ArxivApiError, ArxivApiSource
 from dailypapers.sources.arxiv_oai import HarvestParams, OaiHarvester
-from dailypapers.sources.http import HttpStatusError, SourceClient, SourceError
+from dailypapers.sources.http import RETRY_WAIT_MAX_SECONDS, HttpStatusError, SourceClient, SourceError
 from dailypapers.sources.models import HarvestCheckpoint
 from dailypapers.sources.services import harvest_oai, ingest_search
 from tests.conftest import FIXTURES
-from tests.replay import BULK_RECORDS, XML, ReplayServer, Reply
+from tests.replay import BULK_RECORDS, JSON, XML, ReplayServer, Reply
 
 runner = CliRunner()
 RECORDED_503 = (
     FIXTURES / "oai" / "oaipmh-listrecords---should-list-identifiers-from-arxiv__00_status503.html"
 ).read_bytes()
+
+
+# stamina's defaults, which SourceClient keeps (it sets only the cap): the first wait and the jitter's bound.
+STAMINA_WAIT_INITIAL = 0.1
+STAMINA_WAIT_JITTER = 1.0
+
+
+@dataclass
+class Retries:
+    scheduled: list[RetryDetails] = field(default_factory=list)  # what stamina scheduled, with the cause
+    slept: list[float] = field(default_factory=list)  # what the client then waited (recorded, not slept)
+
+
+@pytest.fixture
+def retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[Retries]:
+    """Record retries through stamina's instrumentation hooks, and this thread's sleeps instead of sleeping
+    (the clock is a process edge; the retry logic itself runs for real)."""
+    record = Retries()
+    previous = stamina.instrumentation.get_on_retry_hooks()
+    stamina.instrumentation.set_on_retry_hooks([*previous, record.scheduled.append])
+    real_sleep, me = time.sleep, threading.get_ident()
+
+    def sleep(seconds: float) -> None:
+        if threading.get_ident() == me:
+            record.slept.append(seconds)
+        else:
+            real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    yield record
+    stamina.instrumentation.set_on_retry_hooks(previous)
+
+
+@pytest.fixture
+def client_settings(tmp_path: Path) -> Settings:
+    """For tests of the HTTP client alone: no database, so they run once rather than once per backend."""
+    return Settings(data_dir=tmp_path, database_url=None, contact_email="tests@example.org")
 
 
 def _papers(db: Database) -> int:
@@ -88,14 +137,75 @@ def test_a_new_version_updates_title_abstract_and_authors(source_settings: Setti
         assert paper.title.startswith("A O(n^8) X O(n^7)")
 
 
-def test_503_with_retry_after_is_honoured(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
+def test_503_with_retry_after_is_honoured(
+    source_settings: Settings, db: Database, replay: ReplayServer, retries: Retries
+) -> None:
     replay.records_per_page = 100
     replay.script("oai", Reply(503, RECORDED_503, "text/html", {"Retry-After": "1"}))
-    started = time.monotonic()
     _harvest(db, source_settings)
-    assert time.monotonic() - started >= 1.0
+    assert [(d.retry_num, d.wait_for, _status(d)) for d in retries.scheduled] == [(1, 1.0, 503)]
+    assert retries.slept == [1.0]  # the client waited what the server asked
     assert replay.count("oai") == 11  # the refused first page, then all ten
     assert _papers(db) == 1000
+
+
+def _status(details: RetryDetails) -> int | None:
+    return details.caused_by.status if isinstance(details.caused_by, HttpStatusError) else None
+
+
+def _day(client: SourceClient, replay: ReplayServer) -> list[object]:
+    body = client.get(f"{replay.url}/api/daily_papers", {"date": "2025-10-29"}, expect=("json",))
+    papers: list[object] = json.loads(body)
+    return papers
+
+
+def test_429_with_retry_after_is_retried_after_that_long(
+    client_settings: Settings, replay: ReplayServer, retries: Retries
+) -> None:
+    replay.script("hf", Reply(429, b"Too Many Requests", "text/plain", {"Retry-After": "7"}))
+    with SourceClient(client_settings) as client:
+        assert len(_day(client, replay)) == 24  # the second answer, replayed
+    assert [(d.retry_num, d.wait_for, _status(d)) for d in retries.scheduled] == [(1, 7.0, 429)]
+    assert retries.slept == [7.0]
+    assert replay.count("hf") == 2
+
+
+def test_a_server_that_stalls_past_the_timeout_is_asked_again(
+    client_settings: Settings, replay: ReplayServer, retries: Retries
+) -> None:
+    stalled = threading.Event()
+    replay.script("hf", Reply(200, b"[]", JSON, stall=stalled))  # says nothing until the test is over
+    settings = client_settings.model_copy(update={"http_timeout_seconds": 0.5})
+    try:
+        with SourceClient(settings) as client:
+            assert len(_day(client, replay)) == 24  # the second request, answered at once
+    finally:
+        stalled.set()
+    [retry] = retries.scheduled
+    assert isinstance(retry.caused_by, httpx.ReadTimeout) and retry.retry_num == 1
+    assert retries.slept == pytest.approx([retry.wait_for])
+    assert replay.count("hf") == 2
+
+
+def test_backoff_grows_exponentially_up_to_its_cap(
+    client_settings: Settings, replay: ReplayServer, retries: Retries
+) -> None:
+    """Without Retry-After the waits follow stamina's exponential backoff: 0.1 s doubling per retry plus up to
+    1 s of jitter, capped at RETRY_WAIT_MAX_SECONDS. Observed through stamina's retry hooks and the (recorded,
+    not slept) waits, never the clock."""
+    replay.script("hf", *[Reply(500, b"down", "text/plain")] * 11)
+    with SourceClient(client_settings, attempts=12) as client:
+        assert len(_day(client, replay)) == 24
+    waits = [d.wait_for for d in retries.scheduled]
+    assert [d.retry_num for d in retries.scheduled] == list(range(1, 12))
+    for number, wait in enumerate(waits, start=1):
+        floor = min(STAMINA_WAIT_INITIAL * 2 ** (number - 1), RETRY_WAIT_MAX_SECONDS)
+        assert floor <= wait <= min(floor + STAMINA_WAIT_JITTER, RETRY_WAIT_MAX_SECONDS), (number, waits)
+    # Past the jitter's reach (retry 5 on) the ranges no longer overlap: each wait is longer than the last.
+    assert all(a < b for a, b in itertools.pairwise(waits[4:])), waits
+    assert waits[-1] == RETRY_WAIT_MAX_SECONDS  # retry 11 would be 102.4 s
+    assert retries.slept == pytest.approx(waits)
+    assert replay.count("hf") == 12
 
 
 def test_4xx_is_not_retried(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
@@ -227,15 +337,13 @@ def test_api_search_pages_until_the_total(source_settings: Settings, db: Databas
     assert summary.new == _papers(db) > 0
 
 
-def test_politeness_spaces_requests(source_settings: Settings, replay: ReplayServer) -> None:
-    client = SourceClient(source_settings, min_interval_seconds=0.3)
-    try:
-        started = time.monotonic()
+def test_politeness_spaces_requests(client_settings: Settings, replay: ReplayServer, retries: Retries) -> None:
+    # 30 s apart (recorded, not slept): the first request goes at once, each later one waits for its turn.
+    with SourceClient(client_settings, min_interval_seconds=30.0) as client:
         for _ in range(3):
-            client.get(f"{replay.url}/api/daily_papers", {"date": "2025-10-29"}, expect=("json",))
-        assert time.monotonic() - started >= 0.6
-    finally:
-        client.close()
+            _day(client, replay)
+    assert len(retries.slept) == 2 and all(0 < wait <= 30.0 for wait in retries.slept), retries.slept
+    assert replay.count("hf") == 3 and retries.scheduled == []
 
 
 def test_hf_sync_for_a_day_and_a_range(source_settings: Settings, db: Database, replay: ReplayServer) -> None:
@@ -287,3 +395,37 @@ def test_an_unreachable_source_is_a_clear_source_error(source_settings: Settings
             client.get(f"http://127.0.0.1:{port}/oai", expect=("xml",))
     finally:
         client.close()
+
+
+def _stored(db: Database, arxiv_id: str) -> tuple[int | None, str]:
+    with db.read() as session:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id)).one()
+        return paper.version, paper.title
+
+
+def test_an_older_version_never_overwrites_a_newer_one(source_settings: Settings, db: Database) -> None:
+    """A harvest that replays version 6 leaves the stored version 7 alone (OAI-PMH and the API can both send a
+    record older than what another source already brought)."""
+    runner.invoke(cli, ["ingest", "arxiv", "--from", "2016-10-20", "--format", "arXivRaw"])
+    with db.write() as session:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == "0803.4354")).one()
+        paper.version, paper.title = 7, "The title of version 7"
+    again = runner.invoke(cli, ["ingest", "arxiv", "--from", "2016-10-20", "--format", "arXivRaw"])
+    assert again.exit_code == 0, again.output
+    assert "0 new, 0 updated, 387 unchanged" in again.output
+    assert _stored(db, "0803.4354") == (7, "The title of version 7")
+
+
+def test_within_one_batch_the_newest_version_wins(db: Database) -> None:
+    """Two versions of one paper in one batch (a page listing a paper twice, a merged import): the newer one is
+    stored whatever the order, for a new paper and for one already stored at an older version."""
+
+    def record(arxiv_id: str, version: int) -> tuple[str, PaperRecord]:
+        title = f"Title of version {version}"
+        return f"v{version}", PaperRecord(arxiv_id=arxiv_id, title=title, abstract="x", authors=("A",), version=version)
+
+    import_paper_batch(db, [record("2001.00001", 2), record("2001.00001", 1)], ImportSummary())
+    assert _stored(db, "2001.00001") == (2, "Title of version 2")
+    import_paper_batch(db, [record("2001.00002", 1)], ImportSummary())
+    import_paper_batch(db, [record("2001.00002", 3), record("2001.00002", 2)], ImportSummary())
+    assert _stored(db, "2001.00002") == (3, "Title of version 3")
