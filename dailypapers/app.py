@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
+import anyio
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
 from dailypapers import __version__
 from dailypapers.accounts import api as accounts_api
@@ -15,8 +18,8 @@ from dailypapers.api import daily_papers as api_daily_papers
 from dailypapers.api import search as api_search
 from dailypapers.community import api as community_api
 from dailypapers.community import claim_views, collection_views, comment_views, profile_views, submit_views
-from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.config import CONFIG_ERRORS, Settings, describe_config_error
+from dailypapers.db import Database, database_fault
 from dailypapers.digests import views as digest_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
@@ -30,11 +33,39 @@ from dailypapers.sources.arxiv_api import ArxivApiSource
 from dailypapers.sources.http import SourceClient
 from dailypapers.votes import api as votes_api
 from dailypapers.votes import views as votes_views
-from dailypapers.web.errors import install_error_handlers
+from dailypapers.web.errors import RETRY_AFTER_SECONDS, install_error_handlers
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
+from dailypapers.web.params import reject_nul
 from dailypapers.web.ratelimit import RateLimiter
 from dailypapers.web.security import load_user
+from dailypapers.web.static import MemoryStaticFiles
 from dailypapers.web.templating import STATIC_DIR, make_templates
+
+# A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
+READY_TIMEOUT_SECONDS = 2.0
+
+
+async def healthz(_request: Request) -> Response:
+    """Liveness: the process answers. Async and without the database, so it answers while the database or
+    the thread pool is stuck (restarting the process would not cure either)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the database answers a round trip within READY_TIMEOUT_SECONDS (503 otherwise)."""
+    database: Database = request.app.state.db
+    try:
+        with anyio.fail_after(READY_TIMEOUT_SECONDS):
+            # abandon_on_cancel: a probe gives up at its timeout even when no thread is free to run the ping.
+            await anyio.to_thread.run_sync(database.ping, abandon_on_cancel=True)
+    except Exception as exc:
+        fault = "down" if isinstance(exc, TimeoutError) else database_fault(exc)
+        if fault is None:
+            raise
+        return JSONResponse(
+            {"status": f"database {fault}"}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS[fault])}
+        )
+    return JSONResponse({"status": "ok"})
 
 
 def create_app(
@@ -44,17 +75,24 @@ def create_app(
     ``dailypapers serve``) runs background jobs in this process when ``DAILYPAPERS_SCHEDULER`` allows."""
     settings = settings or Settings()
     owns_database = database is None
-    db = database or Database.from_settings(settings)
+    db = database or Database.from_settings(settings, web=True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Embedded mode: background jobs run in this process unless workers run them.
-        scheduler = Scheduler(db, settings, all_jobs()) if run_scheduler and settings.scheduler else None
-        if scheduler is not None:
+        # Embedded mode: background jobs run in this process unless workers run them. On PostgreSQL they get
+        # an engine of their own, without the web's statement timeout; SQLite's writers of one process must
+        # share one Database (its in-process write queue).
+        scheduler, jobs_db = None, db
+        if run_scheduler and settings.scheduler:
+            if owns_database and not settings.is_sqlite:
+                jobs_db = Database.from_settings(settings)
+            scheduler = Scheduler(jobs_db, settings, all_jobs())
             scheduler.start()
         yield
         if scheduler is not None:
             scheduler.stop()
+        if jobs_db is not db:
+            jobs_db.dispose()
         _app.state.search.close()
         _app.state.arxiv_lookup.close()
         if owns_database:
@@ -67,8 +105,9 @@ def create_app(
         lifespan=lifespan,
         docs_url="/api/docs",
         redoc_url=None,
-        # Resolves the visitor (session cookie, or bearer token on /api) before any route runs.
-        dependencies=[Depends(load_user)],
+        # Refuses NUL characters (PostgreSQL's text cannot hold them), then resolves the visitor (session cookie,
+        # or bearer token on /api), before any route runs.
+        dependencies=[Depends(reject_nul), Depends(load_user)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -79,7 +118,10 @@ def create_app(
     app.state.arxiv_lookup = ArxivApiSource(
         settings, SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds, attempts=2)
     )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR), name="static")
+    # Starlette routes, not FastAPI ones: the app-wide dependencies (the visitor's lookup) do not run for them.
+    app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)
     # Order matters. Listings first (most requests; routes are matched in order); the API and feeds before the
     # catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path}, which come last.
     app.include_router(paper_views.router)
@@ -103,11 +145,19 @@ def create_app(
     app.include_router(search_views.router)
     app.include_router(paper_views.paper_router)
     install_error_handlers(app)
-    app.state.page_cache = PageStore(settings.page_cache_seconds)
-    app.add_middleware(PageCacheMiddleware, store=app.state.page_cache)
+    app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)
+    # The routes tell the cache which query parameters each page reads (the rest never reach its key).
+    app.add_middleware(PageCacheMiddleware, store=app.state.page_cache, routes=app.router.routes)
     return app
 
 
 def create_served_app() -> FastAPI:
-    """The app of one ``dailypapers serve --workers N`` process (settings from the environment)."""
-    return create_app(Settings(), run_scheduler=True)
+    """The app of one ``dailypapers serve --workers N`` process (settings from the environment). Also the
+    factory for running uvicorn directly, so a wrong setting ends in one line each, not a traceback."""
+    try:
+        settings = Settings()
+    except CONFIG_ERRORS as exc:
+        for line in describe_config_error(exc):
+            print(f"error: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return create_app(settings, run_scheduler=True)

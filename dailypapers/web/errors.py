@@ -6,11 +6,14 @@ import logging
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
+from dailypapers.db import DatabaseBusy, database_fault, error_summary
 from dailypapers.deps import LoginRequired
 from dailypapers.web.forms import safe_next
 from dailypapers.web.ratelimit import RateLimited
@@ -29,7 +32,20 @@ _TITLES = {
     422: "Invalid request",
     429: "Too many requests",
     502: "Source unavailable",
+    503: "Try again in a moment",
 }
+
+# What a client is told to wait before retrying: a SQLite write lock is usually held for milliseconds, a
+# PostgreSQL server that stopped answering takes longer to come back.
+RETRY_AFTER_SECONDS = {"busy": 1, "down": 5}
+_FAULT_MESSAGES = {
+    "busy": "The database is busy; try again in a moment.",
+    "down": "The database is not answering; try again in a moment.",
+}
+# Errors that may mean the database cannot serve now. Handled here, below Starlette's ServerErrorMiddleware,
+# so that one warning line is all that is logged: a handler for ``Exception`` runs there, and that middleware
+# re-raises after it, so uvicorn logged a second traceback of each failure.
+DATABASE_ERRORS = (DatabaseBusy, sa_exc.OperationalError, sa_exc.TimeoutError, psycopg.OperationalError)
 
 
 def _wants_json(request: Request) -> bool:
@@ -94,6 +110,19 @@ def install_error_handlers(app: FastAPI) -> None:
         response = error_response(request, 429, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        fault = database_fault(exc)
+        if fault is None:
+            log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+            return error_response(request, 500, "Something went wrong on our side; it has been logged.")
+        log.warning("database %s on %s %s: %s", fault, request.method, request.url.path, error_summary(exc))
+        response = error_response(request, 503, _FAULT_MESSAGES[fault])
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS[fault])
+        return response
+
+    for error_class in DATABASE_ERRORS:
+        app.add_exception_handler(error_class, _database)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

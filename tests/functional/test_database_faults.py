@@ -9,15 +9,37 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import psycopg
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from dailypapers.app import create_app
+from dailypapers.config import Settings
+from dailypapers.db import Database
+from dailypapers.papers.models import Paper
+from dailypapers.votes.models import Vote
 from tests.conftest import POSTGRES_ADMIN_DSN
+from tests.factories import api_token, form_token, load_days, log_in, make_user, make_users
+from tests.tcpproxy import TcpProxy
 
 
 def test_db_upgrade_refuses_a_url_without_host_and_database(postgres_url: str, tmp_path: Path) -> None:
@@ -48,3 +70,181 @@ def test_db_upgrade_refuses_a_url_without_host_and_database(postgres_url: str, t
     finally:
         with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """The app under uvicorn in a thread. ``log_config=None``: uvicorn's own loggers propagate to the root
+    logger, so ``caplog`` also sees what uvicorn logs of an unhandled error."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def proxy(postgres_url: str) -> Iterator[TcpProxy]:
+    upstream = urlsplit(postgres_url)
+    server = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 5432).start()
+    yield server
+    server.stop()
+
+
+PAPER = "2405.21060"
+# More page requests than anyio's 40 threads, so that every thread of the server waits on the database.
+STALLED_REQUESTS = 48
+THREAD_POOL_SIZE = 40
+
+
+def test_a_stalled_postgresql_gets_503s_and_static_files_still_answer(
+    postgres_url: str, proxy: TcpProxy, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = urlsplit(postgres_url)._replace(netloc=f"{urlsplit(postgres_url).username}@127.0.0.1:{proxy.port}")
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=url.geturl(),
+        page_cache_seconds=0,
+        # Long enough for all 40 threads to get stuck before the first gives up (2.4 s seen on 2 busy cores).
+        db_statement_timeout_seconds=4,
+        db_connect_timeout_seconds=6,
+    )
+    database = Database.from_settings(settings, web=True)
+    try:
+        with serving(create_app(settings, database)) as base, httpx.Client(base_url=base, timeout=60) as client:
+            assert client.get("/").status_code == 200  # a pooled connection, through the proxy
+            # FastAPI ends the request's session after sending the response: wait for it to be back in the pool.
+            returned = time.monotonic() + 10
+            while database.engine.pool.checkedout() and time.monotonic() < returned:  # type: ignore[attr-defined]
+                time.sleep(0.01)
+            proxy.pause()
+            caplog.clear()
+            caplog.set_level(logging.WARNING)
+            paths = [("/", "/api/daily_papers")[i % 2] for i in range(STALLED_REQUESTS)]
+            finished = threading.Semaphore(0)
+
+            def fetch(path: str) -> httpx.Response:
+                try:
+                    return httpx.get(f"{base}{path}", timeout=60)
+                finally:
+                    finished.release()
+
+            with ThreadPoolExecutor(STALLED_REQUESTS) as pool:
+                futures = [pool.submit(fetch, path) for path in paths]
+                # Every server thread now waits on the database.
+                assert proxy.wait_until_stuck(THREAD_POOL_SIZE, timeout=30), proxy.stuck
+                static = client.get("/static/css/site.css", timeout=10)
+                health = client.get("/healthz", timeout=10)
+                # Answered while those requests were still waiting (none has been answered yet).
+                pages_answered = not finished.acquire(blocking=False)
+                assert static.status_code == 200 and "body" in static.text
+                assert health.status_code == 200 and health.json() == {"status": "ok"}
+                assert pages_answered, "a page was answered before /static: the thread pool was not full"
+                ready = client.get("/readyz", timeout=30)
+                assert ready.status_code == 503 and ready.headers["retry-after"]
+                responses = [future.result() for future in futures]
+            for path, response in zip(paths, responses, strict=True):
+                assert response.status_code == 503, (path, response.text[:300])
+                assert int(response.headers["retry-after"]) > 0
+                assert "The database is not answering; try again in a moment." in response.text
+            assert responses[1].json() == {"error": "The database is not answering; try again in a moment."}
+            records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+            failures = [r for r in records if r.getMessage().startswith("database down on GET ")]
+            assert len(failures) == STALLED_REQUESTS, [r.getMessage() for r in records]
+            assert records == failures, [r.getMessage() for r in records if r not in failures]
+            assert all(r.exc_info is None and "\n" not in r.getMessage() for r in records)
+
+            proxy.resume()
+            assert client.get("/").status_code == 200
+            assert client.get("/api/daily_papers").status_code == 200
+            assert client.get("/readyz").json() == {"status": "ok"}
+    finally:
+        database.dispose()
+
+
+WRITERS = 6
+BUSY_TIMEOUT_MS = 1000
+
+
+@pytest.mark.sqlite_only
+def test_writers_queued_behind_a_foreign_sqlite_lock_share_one_deadline(settings: Settings, db: Database) -> None:
+    """Another connection (an operator's shell, a long job) holds the write lock. Every queued vote must get
+    a 503 by the one deadline, not one after another at 1, 2, 3 ... s, and none may be half-written."""
+    load_days(db)
+    tokens = [api_token(db, user) for user in make_users(db, "voter", WRITERS)]
+    with db.read() as session:
+        upvotes = session.scalar(select(Paper.upvotes).where(Paper.arxiv_id == PAPER))
+    settings = settings.model_copy(update={"sqlite_busy_timeout_ms": BUSY_TIMEOUT_MS})
+    database = Database.from_settings(settings, web=True)
+    holder = sqlite3.connect(settings.data_dir / "dailypapers.sqlite3", isolation_level=None)
+    try:
+        with serving(create_app(settings, database)) as base:
+            holder.execute("BEGIN IMMEDIATE")
+            answered = threading.Event()
+            remaining = [WRITERS]
+            lock = threading.Lock()
+
+            def vote(token: str) -> httpx.Response:
+                try:
+                    return httpx.put(f"{base}/api/papers/{PAPER}/vote", headers={"Authorization": f"Bearer {token}"})
+                finally:
+                    with lock:
+                        remaining[0] -= 1
+                        if not remaining[0]:
+                            answered.set()
+
+            with ThreadPoolExecutor(WRITERS) as pool:
+                futures = [pool.submit(vote, token) for token in tokens]
+                # The bound: the deadline, plus room for a busy machine; serial deadlines would need 6 of them.
+                all_answered_while_locked = answered.wait(timeout=4 * BUSY_TIMEOUT_MS / 1000)
+                holder.execute("ROLLBACK")
+                responses = [future.result() for future in futures]
+            assert all_answered_while_locked, [r.status_code for r in responses]
+            for response in responses:
+                assert response.status_code == 503, response.text
+                assert response.json() == {"error": "The database is busy; try again in a moment."}
+                assert int(response.headers["retry-after"]) > 0
+            with database.read() as session:
+                assert session.scalar(select(func.count()).select_from(Vote)) == 0
+                assert session.scalar(select(Paper.upvotes).where(Paper.arxiv_id == PAPER)) == upvotes
+            # The lock released, the same vote goes through.
+            response = httpx.put(f"{base}/api/papers/{PAPER}/vote", headers={"Authorization": f"Bearer {tokens[0]}"})
+            assert response.status_code == 200 and response.json()["upvotes"] == upvotes + 1
+    finally:
+        holder.close()
+        database.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_page_write_behind_a_foreign_lock_is_a_503_page(settings: Settings, db: Database) -> None:
+    """The HTML side of the same: a form post that cannot get the lock answers a 503 page with Retry-After."""
+    load_days(db)
+    make_user(db, "ada")
+    settings = settings.model_copy(update={"sqlite_busy_timeout_ms": 200})
+    database = Database.from_settings(settings, web=True)
+    holder = sqlite3.connect(settings.data_dir / "dailypapers.sqlite3", isolation_level=None)
+    try:
+        with TestClient(create_app(settings, database)) as client:
+            log_in(client, "ada")
+            token = form_token(client, f"/papers/{PAPER}")
+            holder.execute("BEGIN IMMEDIATE")
+            response = client.post(f"/papers/{PAPER}/vote", data={"csrf_token": token}, follow_redirects=False)
+            holder.execute("ROLLBACK")
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+        assert "The database is busy; try again in a moment." in response.text
+    finally:
+        holder.close()
+        database.dispose()
