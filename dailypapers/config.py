@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="How long a process keeps anonymous public pages (listings, paper pages, feeds, the daily "
         "API) in memory, in seconds. 0 turns the cache off. Logged-in requests always bypass it.",
     )
+    page_cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Most memory the page cache of one process may hold, in bytes (pages, headers and keys; "
+        "least recently used out first; a listing of 50 papers is ~100-300 KB). 0 turns the cache off.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Papers per page on week and month listings.")
 
     arxiv_api_url: str = Field(
