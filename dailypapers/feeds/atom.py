@@ -14,6 +14,16 @@ from dailypapers.papers.models import DailyEntry, Paper
 MAX_AUTHORS_LISTED = 20
 
 
+# A fixed instant for a feed with no entries (an empty period): stable, so readers do not see a change.
+EMPTY_FEED_UPDATED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+
+def _entry_updated(entry: DailyEntry, paper: Paper) -> dt.datetime:
+    """When the entry last changed: listed on the feed, or its paper's metadata updated (a new version). Stored
+    instants only, so the value is the same on every request and after a re-import that changed nothing."""
+    return max(entry.submitted_at, paper.modified_at)
+
+
 def build_feed(
     settings: Settings,
     *,
@@ -31,7 +41,8 @@ def build_feed(
     fg.link(href=f"{base}{feed_path}", rel="self", type="application/atom+xml")
     fg.author({"name": settings.site_name})
     fg.generator("dailypapers")
-    updated = max((entry.submitted_at for entry, _ in rows), default=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    # RFC 4287: a feed's updated is its latest significant change, so never older than one of its entries'.
+    updated = max((_entry_updated(entry, paper) for entry, paper in rows), default=EMPTY_FEED_UPDATED)
     fg.updated(updated)
     # feedgen prepends entries, so add them in reverse to keep the listing's order.
     for entry, paper in reversed(rows):
@@ -52,7 +63,7 @@ def build_feed(
         item.summary(f"{paper.upvotes} upvotes. {paper.abstract}")
         if paper.published_at:
             item.published(paper.published_at)
-        item.updated(max(entry.submitted_at, paper.modified_at))
+        item.updated(_entry_updated(entry, paper))
         for category in paper.category_list:
             item.category(term=category)
     xml: bytes = fg.atom_str(pretty=False)
