@@ -184,3 +184,35 @@ def test_overlong_paper_versions_are_not_found(loaded: Database, client: TestCli
     assert client.get(f"/papers/2510.26692v{version}").status_code == 404
     assert client.get(f"/api/papers/2510.26692v{version}").status_code == 404
     assert client.get("/papers/2510.26692v99999").status_code == 404
+
+
+def test_nul_characters_are_refused_everywhere(loaded: Database, client: TestClient) -> None:
+    # PostgreSQL's text cannot hold U+0000: each of these failed its query there (SQLite stored the NUL).
+    urls = [
+        "/users/%00",
+        "/api/daily_papers?submitter=%00",
+        "/papers/date/2025-10-29?q=a%00b",
+        "/?q=%00",
+        "/api/papers/search?q=model&author=%00",
+        "/search?q=a%00b",
+    ]
+    answers = {url: client.get(url) for url in urls}
+    assert {url: r.status_code for url, r in answers.items()} == dict.fromkeys(urls, 400)
+    assert "NUL character" in answers["/users/%00"].text
+    assert "NUL character" in answers["/api/daily_papers?submitter=%00"].json()["error"]
+    token = api_token(loaded, make_user(loaded, "ada"))
+    comment = client.post(
+        "/api/papers/2510.26692/comments",
+        content=b'{"body": "a\\u0000b"}',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert comment.status_code == 400 and "NUL character" in comment.json()["error"]
+    escaped = client.post(  # a backslash and "u0000" are six ordinary characters
+        "/api/papers/2510.26692/comments",
+        content=b'{"body": "a\\\\u0000b"}',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    assert escaped.status_code == 201 and escaped.json()["body"] == "a\\u0000b"
+    log_in(client, "ada")
+    form = client.post("/papers/2510.26692/comments", data={"body": "a\x00b", "csrf_token": form_token(client)})
+    assert form.status_code == 400 and "NUL character" in form.text
