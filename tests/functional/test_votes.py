@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.services import score_paper
 from dailypapers.votes.models import Vote
+from tests.conftest import _free_port
 from tests.factories import api_token, form_token, load_days, log_in, make_user, make_users
 
 PAPER = "2405.21060"
@@ -130,6 +138,75 @@ def test_concurrent_toggles_keep_exact_counts(loaded: Database, live_server: str
         rows = set(session.execute(select(Vote.user_id, Paper.arxiv_id).join(Paper, Paper.id == Vote.paper_id)).all())
         counts = dict(session.execute(select(Paper.arxiv_id, Paper.upvotes).where(Paper.arxiv_id.in_(papers))).all())
         assert session.scalar(select(func.count()).select_from(Vote)) == len(odd)
+    assert {(u, p) for u, p in rows} == odd
+    for arxiv_id in papers:
+        assert counts[arxiv_id] == base[arxiv_id] + sum(1 for _, p in odd if p == arxiv_id)
+        _, stored, expected = paper_state(loaded, arxiv_id)
+        assert stored == expected
+
+
+def _serve(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(settings.data_dir), "DAILYPAPERS_SCHEDULER": "false"}
+    env.pop("DAILYPAPERS_DATABASE_URL", None)
+    command = [sys.executable, "-m", "dailypapers", "serve", "--port", str(port)]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/api/daily_papers", params={"date": "2025-10-29"}, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+
+
+@pytest.mark.sqlite_only
+def test_two_server_processes_on_one_sqlite_file_keep_exact_counts(
+    loaded: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """What `serve --workers 2` does to SQLite: two processes write one file, so the in-process write queue no
+    longer orders them and SQLite's own locking must. Two `dailypapers serve` processes on their own ports (so
+    both surely take writes) get 400 concurrent toggles, alternately; the counts come out exact."""
+    with loaded.read() as session:
+        papers = list(session.scalars(select(Paper.arxiv_id).order_by(Paper.id).limit(3)))
+        base = dict(session.execute(select(Paper.arxiv_id, Paper.upvotes).where(Paper.arxiv_id.in_(papers))).all())
+    users = make_users(loaded, "proc", 50)
+    tokens = {user.id: api_token(loaded, user) for user in users}
+    rng = random.Random(11)
+    toggles = [(user.id, rng.choice(papers)) for user in users for _ in range(8)]
+    rng.shuffle(toggles)
+    ports = [_free_port(), _free_port()]
+    logs = [tmp_path / f"serve-{port}.log" for port in ports]
+    servers = [_serve(settings, port, log) for port, log in zip(ports, logs, strict=True)]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, server, log in zip(urls, servers, logs, strict=True):
+            _wait_until_serving(url, server, log)
+
+        def toggle(http: httpx.Client, numbered: tuple[int, tuple[int, str]]) -> tuple[int, int]:
+            number, (user_id, arxiv_id) = numbered
+            url = urls[number % 2]
+            headers = {"Authorization": f"Bearer {tokens[user_id]}"}
+            return number % 2, http.post(f"{url}/api/papers/{arxiv_id}/vote", headers=headers).status_code
+
+        limits = httpx.Limits(max_connections=16, keepalive_expiry=2)
+        with httpx.Client(timeout=60, limits=limits) as http, ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(lambda job: toggle(http, job), enumerate(toggles)))
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+    assert Counter(results) == {(0, 200): 200, (1, 200): 200}, "\n".join(log.read_text()[-3000:] for log in logs)
+    odd = {(u, p) for u, p in set(toggles) if toggles.count((u, p)) % 2 == 1}
+    with loaded.read() as session:
+        rows = set(session.execute(select(Vote.user_id, Paper.arxiv_id).join(Paper, Paper.id == Vote.paper_id)).all())
+        counts = dict(session.execute(select(Paper.arxiv_id, Paper.upvotes).where(Paper.arxiv_id.in_(papers))).all())
     assert {(u, p) for u, p in rows} == odd
     for arxiv_id in papers:
         assert counts[arxiv_id] == base[arxiv_id] + sum(1 for _, p in odd if p == arxiv_id)
