@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +20,10 @@ from dailypapers.app import create_app
 from dailypapers.community import claims, collections, comments
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.digests import subscriptions
+from dailypapers.digests.compose import PeriodDigests
+from dailypapers.digests.models import Frequency, Subscription
+from dailypapers.digests.schedule import covering
 from dailypapers.papers.models import Paper
 from dailypapers.sources.huggingface import parse_day_bytes
 from tests.factories import PASSWORD, import_items, load_days, make_user
@@ -126,9 +131,9 @@ PAYLOADS = [
 HOSTILE_ID = "2511.00001"
 
 
-def _plant(db: Database) -> None:
+def _plant(db: Database, site_settings: Settings) -> str:
     """Every payload, in every field people can write or that sources send us (the paper arrives through the
-    Hugging Face import path, as any listing would)."""
+    Hugging Face import path, as any listing would). Returns the manage token of a hostile digest subscription."""
     now = dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     item = {
@@ -147,7 +152,7 @@ def _plant(db: Database) -> None:
     }
     import_items(db, parse_day_bytes(json.dumps([item]).encode(), now.date()))
     users = [make_user(db, f"x{i}", fullname=payload[:100]) for i, payload in enumerate(PAYLOADS)]
-    make_user(db, "curie", role=Role.curator, fullname=PAYLOADS[0])
+    curator = make_user(db, "curie", role=Role.curator, fullname=PAYLOADS[0])
     settings = Settings()
     with db.write() as session:
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == HOSTILE_ID)).one()
@@ -158,12 +163,34 @@ def _plant(db: Database) -> None:
             collections.create_collection(session, users[0], payload[:100])
         collections.save(session, users[0], paper)
         claims.file_claim(session, users[1], paper, 0)
+        # A hidden comment: only curators see its text, so only their pages can show whether it is escaped.
+        hidden = comments.add_comment(session, settings, users[2], paper, " ".join(PAYLOADS), None)
+        comments.set_hidden(session, curator, hidden.id, True)
+        keywords = ", ".join(p for p in PAYLOADS[:5])  # a subscriber's own words, shown on the manage page
+        subscription = subscriptions.add(session, "hostile@example.org", "daily", "", keywords, confirmed=True)
+        session.flush()
+        return subscriptions.manage_token(site_settings, subscription)
 
 
-def _visit(page: Page, url: str, dialogs: list[Dialog]) -> None:
+SITE_SCRIPTS_RAN = ".theme-toggle:not([hidden])"  # site.js unhides it after rendering the page's math
+LISTS_HOSTILE = f'a[href="/papers/{HOSTILE_ID}"]'
+
+
+def _visit(page: Page, url: str, dialogs: list[Dialog], shows: str | None = None, scripts: bool = True) -> None:
+    """Load ``url`` and check that nothing hostile ran or was built. Inline scripts and onerror/onload handlers
+    run before the load event; the deferred scripts (KaTeX auto-render, htmx) have run once site.js, the last of
+    them, has shown the theme toggle: that is the positive signal waited for (JSON pages have no scripts).
+    ``shows``: a selector that must be on the page, so the visit really met the hostile data."""
     page.goto(url)
     page.wait_for_load_state("load")
-    page.wait_for_timeout(150)  # let deferred scripts (KaTeX auto-render, htmx) run
+    if scripts:
+        page.wait_for_selector(SITE_SCRIPTS_RAN, state="attached")
+    _check(page, url, dialogs, shows)
+
+
+def _check(page: Page, url: str, dialogs: list[Dialog], shows: str | None = None) -> None:
+    if shows is not None:
+        assert page.locator(shows).count() > 0, f"{url} does not show {shows}"
     assert page.evaluate("window.__xss") is None, url
     assert dialogs == [], url
     assert page.locator('a[href^="javascript:" i], iframe, img[onerror], svg[onload]').count() == 0, url
@@ -171,23 +198,37 @@ def _visit(page: Page, url: str, dialogs: list[Dialog]) -> None:
     assert "\u202e" not in page.locator("body").inner_text(), url
 
 
-def test_xss_suite(browser: Browser, db: Database, live_server: str, artifacts: Path) -> None:
+def test_xss_suite(
+    browser: Browser, db: Database, source_settings: Settings, live_server: str, artifacts: Path
+) -> None:
+    site_settings = source_settings  # the live server's settings (its secret signs the manage link)
     load_days(db)
-    _plant(db)
+    manage_token = quote(_plant(db, site_settings))
+    today = dt.datetime.now(dt.UTC).date()
+    iso = today.isocalendar()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     dialogs: list[Dialog] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+    reflected = urlencode({"email": PAYLOADS[3][:300], "frequency": PAYLOADS[4], "categories": PAYLOADS[0]})
     public = [
-        "/",
-        f"/papers/{HOSTILE_ID}",
-        "/papers/trending",
-        "/search?q=window",
-        "/users/x0",
-        "/users/x1",
-        f"/api/papers/{HOSTILE_ID}/comments",  # JSON: a browser must render it as text
+        ("/", LISTS_HOSTILE),
+        (f"/papers/{HOSTILE_ID}", ".comment-body"),
+        ("/papers/trending", LISTS_HOSTILE),
+        (f"/papers/date/{today.isoformat()}", LISTS_HOSTILE),
+        (f"/papers/week/{iso.year}-W{iso.week:02d}", LISTS_HOSTILE),
+        (f"/papers/month/{today:%Y-%m}", LISTS_HOSTILE),
+        ("/search?q=window", LISTS_HOSTILE),
+        ("/users/x0", None),
+        ("/users/x1", None),
+        (f"/subscribe?{reflected}", "form"),  # query parameters echoed into the form
+        (f"/subscriptions/manage?token={manage_token}", 'input[name="keywords"]'),
+        (f"/unsubscribe?token={manage_token}", "form"),
     ]
-    for path in public:
-        _visit(page, live_server + path, dialogs)
+    for path, shows in public:
+        _visit(page, live_server + path, dialogs, shows)
+    # JSON: a browser must render it as text.
+    _visit(page, live_server + f"/api/papers/{HOSTILE_ID}/comments", dialogs, scripts=False)
+    _digest_html(page, db, site_settings, dialogs)
     page.goto(live_server + f"/papers/{HOSTILE_ID}")
     author_link = page.locator(".paper-authors a").first.get_attribute("href")
     assert author_link is not None
@@ -198,6 +239,7 @@ def test_xss_suite(browser: Browser, db: Database, live_server: str, artifacts: 
     page.click("button[type=submit].primary")
     for path in ["/collections", f"/papers/{HOSTILE_ID}", "/settings", "/users/x0"]:
         _visit(page, live_server + path, dialogs)
+    _visit(page, live_server + "/for-you", dialogs, LISTS_HOSTILE)
     page.goto(live_server + "/collections")
     first_collection = page.locator(".collections a").first.get_attribute("href")
     assert first_collection is not None
@@ -210,5 +252,16 @@ def test_xss_suite(browser: Browser, db: Database, live_server: str, artifacts: 
     page.fill("#password", PASSWORD)
     page.click("button[type=submit].primary")
     _visit(page, live_server + "/curate", dialogs)
-    _visit(page, live_server + f"/papers/{HOSTILE_ID}", dialogs)  # curators also see hidden/removed comments
+    # Curators also see hidden comments' text.
+    _visit(page, live_server + f"/papers/{HOSTILE_ID}", dialogs, ".comment.is-hidden .comment-body")
     page.close()
+
+
+def _digest_html(page: Page, db: Database, settings: Settings, dialogs: list[Dialog]) -> None:
+    """The HTML digest with the hostile paper in it, as a mail client that runs scripts would show it."""
+    with db.read() as session:
+        digests = PeriodDigests.load(session, settings, covering(Frequency.daily, dt.datetime.now(dt.UTC).date()))
+    chosen = digests.choose(Subscription(email="reader@example.org", categories="", keywords=""))
+    html = digests.render(chosen, [], "https://x.example/manage", "https://x.example/unsubscribe").html
+    page.set_content(html, wait_until="load")
+    _check(page, "the digest e-mail", dialogs, f'.paper a[href$="/papers/{HOSTILE_ID}"]')
