@@ -1,6 +1,7 @@
 """What a person sees: the home page, a week page and a paper page with math, in a real browser."""
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage
@@ -114,7 +115,10 @@ def test_search_as_you_type_and_without_javascript(browser: Browser, site: str, 
     page.goto(site + "/search")
     page.fill("#search-q", "state space duality")
     page.wait_for_selector("li.result")  # htmx replaced the results without a page load
-    assert page.url.endswith("/search?q=state+space+duality&mode=hybrid") or "q=state" in page.url
+    # htmx pushes the search's own URL (shareable, reloadable): exactly the form's fields.
+    page.wait_for_url(lambda url: "q=state" in url)
+    assert urlsplit(page.url).path == "/search"
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["state space duality"], "mode": ["hybrid"]}
     first = page.locator("li.result h2").first.inner_text()
     assert "State Space Duality" in first
     assert page.locator("li.result mark").count() > 0
