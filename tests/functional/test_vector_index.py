@@ -1,4 +1,5 @@
-"""The in-memory vector index: exact scan, incremental refresh, and the faiss IVF index past its threshold."""
+"""The in-memory vector index: exact scan, incremental refresh, and the faiss IVF index past its threshold. On both
+databases: PostgreSQL without pgvector serves vectors from this index too."""
 
 import datetime as dt
 
@@ -12,7 +13,6 @@ from dailypapers.papers.services import ImportSummary
 from dailypapers.search.index import VectorIndex
 from dailypapers.search.models import PaperVector
 
-pytestmark = pytest.mark.sqlite_only
 MODEL = "test-model"
 DIM = 32
 
