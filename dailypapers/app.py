@@ -34,6 +34,7 @@ from dailypapers.sources.http import SourceClient
 from dailypapers.votes import api as votes_api
 from dailypapers.votes import views as votes_views
 from dailypapers.web.errors import RETRY_AFTER_SECONDS, install_error_handlers
+from dailypapers.web.headers import SecurityHeadersMiddleware
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.params import reject_nul
 from dailypapers.web.ratelimit import RateLimiter
@@ -148,6 +149,8 @@ def create_app(
     app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)
     # The routes tell the cache which query parameters each page reads (the rest never reach its key).
     app.add_middleware(PageCacheMiddleware, store=app.state.page_cache, routes=app.router.routes)
+    # Added last, so outermost: cached pages, static files and error pages get the headers too.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

@@ -11,6 +11,11 @@
           { left: "\\(", right: "\\)", display: false }
         ],
         throwOnError: false,
+        // Bounds for math anyone can write (comments): sizes such as \rule{3000px}{3000px} are capped at
+        // 10 em, macro expansion at 200 steps (a macro bomb stops there), and no \href, \url or \html* commands.
+        maxSize: 10,
+        maxExpand: 200,
+        trust: false,
         // Shorthands arXiv authors define in their preambles and use in abstracts.
         macros: { "\\Q": "\\mathbb{Q}", "\\R": "\\mathbb{R}", "\\Z": "\\mathbb{Z}",
                   "\\N": "\\mathbb{N}", "\\C": "\\mathbb{C}" },
