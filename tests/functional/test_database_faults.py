@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 
 from dailypapers.app import create_app
 from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.db import Database, create_db_engine
 from dailypapers.papers.models import Paper
 from dailypapers.votes.models import Vote
 from tests.conftest import POSTGRES_ADMIN_DSN
@@ -247,4 +247,106 @@ def test_a_page_write_behind_a_foreign_lock_is_a_503_page(settings: Settings, db
         assert "The database is busy; try again in a moment." in response.text
     finally:
         holder.close()
+        database.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_a_web_statement_stuck_on_a_lock_is_cancelled_by_the_server(settings: Settings, db: Database) -> None:
+    """A server that is alive cancels a web statement at DAILYPAPERS_DB_STATEMENT_TIMEOUT_SECONDS (here: a
+    long job holds a table lock); the page is a 503 and the connection stays usable."""
+    load_days(db)
+    settings = settings.model_copy(update={"db_statement_timeout_seconds": 1})
+    database = Database.from_settings(settings, web=True)
+    try:
+        with (
+            serving(create_app(settings, database)) as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+            db.engine.connect() as job,
+        ):
+            assert client.get(f"/papers/{PAPER}").status_code == 200
+            job.exec_driver_sql("BEGIN")
+            job.exec_driver_sql("LOCK TABLE papers IN ACCESS EXCLUSIVE MODE")
+            response = client.get(f"/papers/{PAPER}")
+            job.exec_driver_sql("ROLLBACK")
+            assert response.status_code == 503
+            assert response.headers["retry-after"]
+            assert "The database is not answering" in response.text
+            assert client.get(f"/papers/{PAPER}").status_code == 200
+    finally:
+        database.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_connections_carry_the_timeouts_of_their_role(settings: Settings) -> None:
+    """Web connections get the web statement timeout; commands, workers and migrations the job one (none by
+    default: an index build may take minutes). Keepalives and tcp_user_timeout on both."""
+    settings = settings.model_copy(
+        update={"db_statement_timeout_seconds": 7, "db_keepalives_idle_seconds": 11, "db_tcp_user_timeout_seconds": 9}
+    )
+    for web, expected in ((True, "7s"), (False, "0")):
+        database = Database.from_settings(settings, web=web)
+        try:
+            with database.engine.connect() as connection:
+                assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == expected
+                params = connection.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+                assert params["keepalives"] == "1" and params["keepalives_idle"] == "11"
+                assert params["tcp_user_timeout"] == "9000" and params["connect_timeout"] == "5"
+        finally:
+            database.dispose()
+
+
+def test_readyz_checks_the_database_and_healthz_does_not(app: FastAPI) -> None:
+    with TestClient(app) as client:
+        assert client.get("/readyz").json() == {"status": "ok"}
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.head("/healthz").status_code == 200
+
+
+def test_an_exhausted_pool_is_a_503_after_the_pool_timeout(settings: Settings, db: Database) -> None:
+    settings = settings.model_copy(update={"db_pool_timeout_seconds": 0.5})
+    database = Database(create_db_engine(settings, web=True, pool_size=1, max_overflow=0))
+    try:
+        with TestClient(create_app(settings, database)) as client, database.engine.connect():
+            response = client.get("/api/daily_papers")
+        assert response.status_code == 503
+        assert response.json() == {"error": "The database is not answering; try again in a moment."}
+        assert response.headers["retry-after"]
+    finally:
+        database.dispose()
+
+
+def test_a_statement_on_an_established_connection_ends_when_the_server_goes_silent(
+    postgres_url: str, proxy: TcpProxy, tmp_path: Path
+) -> None:
+    """Past the pool's ping, mid-request: the server stops answering an open connection. The statement ends
+    after statement timeout + grace (the server cannot cancel it), the connection is dropped, and the next
+    checkout gets a fresh one once the server is back."""
+    url = urlsplit(postgres_url)._replace(netloc=f"{urlsplit(postgres_url).username}@127.0.0.1:{proxy.port}")
+    settings = Settings(data_dir=tmp_path, database_url=url.geturl(), db_statement_timeout_seconds=1)
+    database = Database.from_settings(settings, web=True)
+    outcome: list[BaseException] = []
+    try:
+        with database.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+            proxy.pause()
+
+            def run() -> None:
+                try:
+                    connection.exec_driver_sql("SELECT 2")
+                except Exception as error:
+                    outcome.append(error)
+
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            worker.join(timeout=30)
+            stuck = worker.is_alive()
+            if stuck:
+                proxy.stop()  # lets the statement and this block end, so the failure below is reported
+            assert not stuck, "the statement still waits on a silent server"
+            assert connection.invalidated
+        assert len(outcome) == 1 and "the database sent nothing for 3 s" in str(outcome[0])
+        proxy.resume()
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 3").scalar() == 3
+    finally:
         database.dispose()
