@@ -13,7 +13,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -164,14 +166,14 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
-    """The app served by uvicorn on a loopback port, in a thread; yields its base URL."""
+@contextmanager
+def serve_in_thread(app: FastAPI, **options: Any) -> Iterator[str]:
+    """``app`` under uvicorn on a loopback port, in a thread; yields its base URL. ``options`` go to uvicorn."""
     port = _free_port()
     # Keep-alive longer than any client here keeps an idle connection: a server closing one just as a client
     # reuses it resets the connection (seen once under load in the concurrent-votes test).
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_keep_alive=30)
-    server = uvicorn.Server(config)
+    options = {"log_level": "warning", "lifespan": "on", "timeout_keep_alive": 30, **options}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -179,9 +181,18 @@ def live_server(app: FastAPI) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a loopback port, in a thread; yields its base URL."""
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,14 +19,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -37,7 +35,7 @@ from dailypapers.config import Settings
 from dailypapers.db import Database, create_db_engine
 from dailypapers.papers.models import Paper
 from dailypapers.votes.models import Vote
-from tests.conftest import POSTGRES_ADMIN_DSN
+from tests.conftest import POSTGRES_ADMIN_DSN, serve_in_thread
 from tests.factories import api_token, form_token, load_days, log_in, make_user, make_users
 from tests.tcpproxy import TcpProxy
 
@@ -72,27 +70,10 @@ def test_db_upgrade_refuses_a_url_without_host_and_database(postgres_url: str, t
             admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
+def serving(app: FastAPI) -> AbstractContextManager[str]:
     """The app under uvicorn in a thread. ``log_config=None``: uvicorn's own loggers propagate to the root
     logger, so ``caplog`` also sees what uvicorn logs of an unhandled error."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on", timeout_keep_alive=30)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve_in_thread(app, log_config=None, log_level=None)
 
 
 @pytest.fixture
