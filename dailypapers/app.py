@@ -14,13 +14,17 @@ from fastapi.responses import JSONResponse, Response
 from dailypapers import __version__
 from dailypapers.accounts import api as accounts_api
 from dailypapers.accounts import views as accounts_views
+from dailypapers.api import collections as api_collections
 from dailypapers.api import daily_papers as api_daily_papers
+from dailypapers.api import markdown as api_markdown
+from dailypapers.api import papers as api_papers
 from dailypapers.api import search as api_search
 from dailypapers.community import api as community_api
 from dailypapers.community import claim_views, collection_views, comment_views, profile_views, submit_views
 from dailypapers.config import CONFIG_ERRORS, Settings, describe_config_error
 from dailypapers.db import Database, database_fault
 from dailypapers.digests import views as digest_views
+from dailypapers.export import views as export_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
@@ -141,9 +145,14 @@ def create_app(
     app.include_router(personal_views.api_router)
     app.include_router(ranking_views.router)  # /papers/trending before /papers/{arxiv_id:path}
     app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
+    app.include_router(api_papers.router)  # before /api/papers/{paper_id:path}
+    app.include_router(api_collections.router)
+    app.include_router(export_views.api_router)
     app.include_router(api_daily_papers.router)
     app.include_router(feed_views.router)
     app.include_router(search_views.router)
+    app.include_router(export_views.router)  # before /papers/{arxiv_id:path}
+    app.include_router(api_markdown.router)  # /papers/{id}.md before /papers/{arxiv_id:path}
     app.include_router(paper_views.paper_router)
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)

@@ -16,12 +16,6 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
 
-class AuthorOut(ApiModel):
-    id: str = Field(alias="_id", description="Our author id (a string, as HF's ids are).")
-    name: str
-    hidden: bool = False
-
-
 class SubmitterOut(ApiModel):
     id: str = Field(alias="_id")
     name: str = Field(description="Username of the submitter.")
@@ -29,6 +23,15 @@ class SubmitterOut(ApiModel):
     fullname: str
     avatar_url: str | None = Field(default=None, alias="avatarUrl")
     type: str = "user"
+
+
+class AuthorOut(ApiModel):
+    id: str = Field(alias="_id", description="Our author id (a string, as HF's ids are).")
+    name: str
+    hidden: bool = False
+    user: SubmitterOut | None = Field(default=None, description="The member whose authorship claim was approved.")
+    status: str | None = Field(default=None, description="`claimed_verified` when a curator approved a claim.")
+    status_last_changed_at: dt.datetime | None = Field(default=None, alias="statusLastChangedAt")
 
 
 class PaperOut(ApiModel):
@@ -45,6 +48,11 @@ class PaperOut(ApiModel):
     project_page: str | None = Field(default=None, alias="projectPage")
     ai_summary: str | None = None
     ai_keywords: list[str] | None = None
+    discussion_id: str = Field(
+        alias="discussionId", description="The paper's comment thread: GET /api/papers/{id}?field=comments."
+    )
+    num_comments: int = Field(default=0, alias="numComments", description="Visible comments on our site.")
+    organization: dict[str, Any] | None = Field(default=None, description="The lab, where the source names one.")
     # Our additions.
     version: int | None = Field(default=None, description="Latest arXiv version we know.")
     updated_at: dt.datetime | None = Field(default=None, alias="updatedAt", description="Latest version date.")
@@ -70,3 +78,67 @@ class DailyPaperOut(ApiModel):
 class ErrorOut(ApiModel):
     error: str
     detail: Any = None
+
+
+class SearchResultOut(ApiModel):
+    """One search hit in huggingface.co's shape: the paper nested, the feed's fields beside it."""
+
+    id: str = Field(description="The paper's arXiv id again (our addition, for clients that read it flat).")
+    paper: PaperOut
+    published_at: dt.datetime | None = Field(
+        default=None, alias="publishedAt", description="When the paper was put on the feed; absent when it is not."
+    )
+    title: str
+    summary: str
+    highlighted_title: str | None = Field(
+        default=None, alias="highlightedTitle", description="The title, HTML-escaped, query words in <mark>."
+    )
+    highlighted_summary: str | None = Field(
+        default=None, alias="highlightedSummary", description="The abstract, HTML-escaped, query words in <mark>."
+    )
+    thumbnail: str | None = None
+    media_urls: list[str] | None = Field(default=None, alias="mediaUrls")
+    num_comments: int = Field(default=0, alias="numComments")
+    submitted_by: SubmitterOut | None = Field(default=None, alias="submittedBy")
+    organization: dict[str, Any] | None = None
+    is_author_participating: bool = Field(default=False, alias="isAuthorParticipating")
+
+
+class CommentAuthorHf(ApiModel):
+    id: str = Field(alias="_id")
+    name: str = Field(description="Username.")
+    fullname: str
+    avatar_url: str | None = Field(default=None, alias="avatarUrl")
+    type: str = "user"
+    is_paper_author: bool = Field(alias="isPaperAuthor", description="An approved author of this paper.")
+
+
+class CommentLatestHf(ApiModel):
+    raw: str = Field(description="Markdown as written; empty when the comment was deleted or hidden.")
+    html: str = Field(description="Sanitised HTML; math left as \\\\(…\\\\) for KaTeX.")
+    updated_at: dt.datetime = Field(alias="updatedAt")
+
+
+class CommentDataHf(ApiModel):
+    edited: bool
+    hidden: bool = Field(description="Deleted by its writer or hidden by a curator.")
+    latest: CommentLatestHf
+    num_edits: int = Field(alias="numEdits")
+    editors: list[str]
+    reactions: list[dict[str, Any]] = Field(default_factory=list)
+    is_report: bool = Field(default=False, alias="isReport")
+
+
+class CommentEventHf(ApiModel):
+    """A comment as a huggingface.co discussion event (``huggingface_hub.community.deserialize_event`` reads it)."""
+
+    id: str
+    type: str = "comment"
+    created_at: dt.datetime = Field(alias="createdAt")
+    author: CommentAuthorHf | None = Field(default=None, description="Absent when the comment was removed.")
+    data: CommentDataHf
+    replies: list[CommentEventHf] = Field(default_factory=list)
+
+
+class PaperWithCommentsOut(PaperOut):
+    comments: list[CommentEventHf] = Field(description="Top-level comments in order, replies nested in each.")

@@ -8,8 +8,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS, paper_out
-from dailypapers.api.schemas import PaperOut
+from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS
+from dailypapers.api.extras import load_extras
+from dailypapers.api.schemas import SearchResultOut
+from dailypapers.api.shapes import search_result_out
 from dailypapers.deps import SessionDep
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.query import MAX_QUERY_CHARS, InvalidQuery, parse_query
@@ -17,9 +19,11 @@ from dailypapers.search.services import Mode, SearchEngine
 from dailypapers.search.views import MAX_FILTER_CHARS, make_filters
 
 router = APIRouter(prefix="/api", tags=["search"])
+# huggingface.co answers up to 120 results (``hf papers search --limit 120``).
+MAX_SEARCH_LIMIT = 120
 
 
-@router.get("/papers/search", response_model=list[PaperOut], response_model_exclude_none=True, responses=ERRORS)
+@router.get("/papers/search", response_model=list[SearchResultOut], response_model_exclude_none=True, responses=ERRORS)
 def search_papers(
     request: Request,
     session: SessionDep,
@@ -31,7 +35,9 @@ def search_papers(
             json_schema_extra={"maxLength": MAX_QUERY_CHARS, "minLength": 1},
         ),
     ],
-    limit: Annotated[int, Query(ge=1, le=100, description="How many papers, 1 to 100.")] = 20,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_SEARCH_LIMIT, description=f"How many papers, 1 to {MAX_SEARCH_LIMIT}.")
+    ] = 20,
     mode: Annotated[Mode, Query(description="keyword, semantic or hybrid (default).")] = Mode.hybrid,
     published_from: Annotated[
         str | None,
@@ -56,8 +62,10 @@ def search_papers(
     ] = None,
     author: Annotated[str | None, Query(description="Part of an author's name.", max_length=MAX_FILTER_CHARS)] = None,
     has_code: Annotated[bool, Query(description="Only papers with a code repository.")] = False,
-) -> list[PaperOut]:
-    """Papers matching ``q``, best first; an exact arXiv id or title comes first."""
+) -> list[SearchResultOut]:
+    """Papers matching ``q``, best first; an exact arXiv id or title comes first. Each hit is shaped as
+    huggingface.co's (the paper nested, ``highlightedTitle``/``highlightedSummary`` with the query's words in
+    ``<mark>``), with the arXiv id also at the top level."""
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPException(400, f"the query is {len(q):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
     filters = make_filters(published_from, published_until, category or [], author, has_code)
@@ -72,4 +80,5 @@ def search_papers(
         p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)).options(selectinload(Paper.authors)))
     }
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
-    return [paper_out(papers[i], entries.get(i)) for i in ids if i in papers]
+    extras = load_extras(session, ids)
+    return [search_result_out(papers[i], entries.get(i), extras, query.terms) for i in ids if i in papers]

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dailypapers.api.schemas import ErrorOut
 from dailypapers.community import comments, submissions
@@ -53,7 +53,22 @@ class CommentIn(BaseModel):
 
 
 class SubmitIn(BaseModel):
-    arxiv_id: str = Field(alias="arxivId", max_length=500, description="An arXiv id or URL.")
+    """``arxivId`` (ours) or ``paper_id`` (huggingface.co's name for it): one of the two."""
+
+    arxiv_id: str | None = Field(default=None, alias="arxivId", max_length=500, description="An arXiv id or URL.")
+    paper_id: str | None = Field(default=None, max_length=500, description="The same, by huggingface.co's name.")
+
+    @model_validator(mode="after")
+    def _one_id(self) -> SubmitIn:
+        if not (self.arxiv_id or self.paper_id):
+            raise ValueError("give the paper as arxivId or paper_id")
+        if self.arxiv_id and self.paper_id and self.arxiv_id != self.paper_id:
+            raise ValueError("arxivId and paper_id name different papers; give one")
+        return self
+
+    @property
+    def paper(self) -> str:
+        return self.arxiv_id or self.paper_id or ""
 
 
 class SubmitOut(_Out):
@@ -114,7 +129,7 @@ def submit(request: Request, db: DatabaseDep, settings: SettingsDep, user: Curre
     """Put a paper on today's feed (fetched from arXiv when new), or upvote it when it is there already."""
     limit(request, "submit", str(user.id))
     try:
-        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, payload.arxiv_id)
+        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, payload.paper)
     except submissions.SubmissionRefused as exc:
         raise HTTPException(400, str(exc)) from exc
     except submissions.SourceUnavailable as exc:

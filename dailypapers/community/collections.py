@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.community.models import Collection, CollectionItem, Dismissal
@@ -104,13 +104,15 @@ def collections_of(session: Session, user: User) -> list[CollectionSummary]:
     return [CollectionSummary(collection, papers) for collection, papers in session.execute(query)]
 
 
-def papers_in(session: Session, collection: Collection) -> list[Paper]:
+def papers_in(session: Session, collection: Collection, *, with_authors: bool = False) -> list[Paper]:
     query = (
         select(Paper)
         .join(CollectionItem, CollectionItem.paper_id == Paper.id)
         .where(CollectionItem.collection_id == collection.id)
-        .order_by(CollectionItem.added_at.desc())
+        .order_by(CollectionItem.added_at.desc(), Paper.id.desc())
     )
+    if with_authors:  # exports and the API list names: one more query for the whole page, not one per paper
+        query = query.options(selectinload(Paper.authors))
     return list(session.scalars(query))
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, column, func, or_, select, table
 from sqlalchemy.orm import Session, selectinload
 
 from dailypapers.accounts.models import User
@@ -41,6 +41,7 @@ class Card:
     github_repo: str | None
     paper_id: int
     featured: bool
+    num_comments: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,23 @@ def _num_authors() -> ColumnElement[int]:
     )
 
 
+# The comments table by name: comments belong to community/, a floor above this one, and a card needs only
+# their count (served by ix_comments_paper_created: a range scan per card inside the one listing query).
+_COMMENTS = table("comments", column("paper_id"), column("deleted_at"), column("hidden_at"))
+
+
+def _num_comments() -> ColumnElement[int]:
+    return (
+        select(func.count())
+        .select_from(_COMMENTS)
+        .where(
+            _COMMENTS.c.paper_id == Paper.id, _COMMENTS.c.deleted_at.is_(None), _COMMENTS.c.hidden_at.is_(None)
+        )
+        .correlate(Paper)
+        .scalar_subquery()
+    )
+
+
 def listing(
     session: Session,
     period: Period,
@@ -152,6 +170,7 @@ def cards_where(
             Paper.github_repo,
             Paper.id,
             DailyEntry.featured,
+            _num_comments(),
         )
         .select_from(DailyEntry)
         .join(DailyEntry.paper)

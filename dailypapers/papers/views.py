@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
+from dailypapers.api.markdown import markdown_response, wants_markdown
 from dailypapers.community.context import community_context
 from dailypapers.config import Settings
 from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
@@ -135,6 +136,8 @@ def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: Optio
         raise HTTPException(404, f"No paper here: {exc}.") from exc
     if str(parsed.id) != arxiv_id:
         return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
+    if wants_markdown(request):  # HfApi.read_paper's other door: the same URL, asked for Markdown
+        return markdown_response(session, parsed.id)
     context = paper_context(session, parsed.id, request.app.state.search, user)
     if context is None:
         raise HTTPException(404, f"We have no paper {parsed.id} yet.")

@@ -1,4 +1,4 @@
-"""Importing one's library (a Zotero, Mendeley or BibDesk export) as BibTeX or CSL-JSON, matched to our papers
+"""Importing one's library (a Zotero, Mendeley or BibDesk export) as BibTeX, RIS or CSL-JSON, matched to our papers
 by arXiv id, then DOI, then exact title; matches are saved to the collection "Imported library", where they
 count as positives for the personal feed like any save."""
 
@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import rispy
 from bibtexparser.entrypoint import parse_string
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ MAX_ENTRIES = 5000
 _ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?(?:[?#]|$)", re.IGNORECASE)
 _BRACES = re.compile(r"[{}]")
+_RIS_START = re.compile(r"(?:\d+\.\s*)?TY  - ")
 
 
 class LibraryRefused(ValueError):
@@ -66,7 +68,7 @@ def _clean_title(text: str) -> str:
 
 
 def parse_library(raw: bytes) -> list[Reference]:
-    """References in a BibTeX or CSL-JSON export (told apart by the first character)."""
+    """References in a BibTeX, RIS or CSL-JSON export (told apart by how they start)."""
     if len(raw) > MAX_LIBRARY_BYTES:
         raise LibraryRefused(f"The file is larger than {MAX_LIBRARY_BYTES // 1024 // 1024} MB.")
     try:
@@ -74,7 +76,12 @@ def parse_library(raw: bytes) -> list[Reference]:
     except UnicodeDecodeError:
         raise LibraryRefused("The file is not UTF-8 text; export it as BibTeX or CSL-JSON in UTF-8.") from None
     stripped = text.lstrip()
-    references = _csl(stripped) if stripped.startswith(("[", "{")) else _bibtex(stripped)
+    if stripped.startswith(("[", "{")):
+        references = _csl(stripped)
+    elif _RIS_START.match(stripped):
+        references = _ris(stripped)
+    else:
+        references = _bibtex(stripped)
     if len(references) > MAX_ENTRIES:
         raise LibraryRefused(f"The library has more than {MAX_ENTRIES:,} entries; export a part of it.")
     return references
@@ -93,6 +100,21 @@ def _csl(text: str) -> list[Reference]:
         title = _clean_title(str(item.get("title") or ""))
         doi = str(item["DOI"]).strip().lower() if item.get("DOI") else None
         arxiv_id = _arxiv(doi, str(item.get("URL") or ""), str(item.get("number") or ""), str(item.get("note") or ""))
+        references.append(Reference(title, doi, arxiv_id))
+    return references
+
+
+def _ris(text: str) -> list[Reference]:
+    try:
+        entries: list[dict[str, Any]] = rispy.loads(text)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise LibraryRefused(f"This is not RIS that we can read: {exc}.") from None
+    references = []
+    for entry in entries:
+        title = _clean_title(str(entry.get("title") or entry.get("primary_title") or ""))
+        doi = str(entry["doi"]).strip().lower() if entry.get("doi") else None
+        urls = entry.get("urls") or []
+        arxiv_id = _arxiv(doi, *(str(u) for u in urls), str(entry.get("accession_number") or ""))
         references.append(Reference(title, doi, arxiv_id))
     return references
 

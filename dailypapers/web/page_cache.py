@@ -185,6 +185,9 @@ class PageCacheMiddleware:
         for name, value in scope["headers"]:
             if name == b"authorization" or (name == b"cookie" and _LOGIN_COOKIE in value):
                 return False
+            # A paper page asked for as Markdown is another representation of the same key: never stored.
+            if name == b"accept" and value.lstrip().lower().startswith(b"text/markdown"):
+                return False
         return True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

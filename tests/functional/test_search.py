@@ -144,7 +144,7 @@ def test_empty_and_long_queries(loaded: Database, client: TestClient) -> None:
     assert response.status_code == 400 and "limit is 1,000" in response.json()["error"]
     page = client.get("/search", params={"q": long})
     assert page.status_code == 400 and "limit is 1,000" in page.text
-    assert client.get("/api/papers/search", params={"q": "x", "limit": 101}).status_code == 422
+    assert client.get("/api/papers/search", params={"q": "x", "limit": 121}).status_code == 422
     assert client.get("/api/papers/search", params={"q": "x", "mode": "magic"}).status_code == 422
     assert client.get("/api/papers/search", params={"q": "x", "from": "yesterday"}).status_code == 400
 

@@ -1,0 +1,124 @@
+"""``GET /api/papers`` (every paper by date, cursor-paged) and ``GET /api/papers/{id}/similar`` (ours)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from dailypapers.api.daily_papers import ERRORS
+from dailypapers.api.extras import load_extras
+from dailypapers.api.schemas import PaperOut
+from dailypapers.api.shapes import paper_out
+from dailypapers.deps import SessionDep
+from dailypapers.papers.lookup import PaperIdPath, paper_or_404
+from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.search.services import SearchEngine
+
+router = APIRouter(prefix="/api", tags=["papers"])
+MAX_PAGE = 100
+MAX_SIMILAR = 50
+MAX_CURSOR_CHARS = 200
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(paper: Paper) -> str:
+    """Where the next page starts: after this paper in (published_at desc, id desc) order. Opaque to clients
+    (base64 of a small JSON), so the order's keys can change without breaking anyone who follows the link."""
+    published = paper.published_at.isoformat() if paper.published_at else None
+    raw = json.dumps([published, paper.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime | None, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        published, paper_id = json.loads(raw)
+        when = dt.datetime.fromisoformat(published) if published is not None else None
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise BadCursor("this cursor is not one we gave out; start again without it") from None
+    if not isinstance(paper_id, int) or isinstance(paper_id, bool) or (when is not None and when.tzinfo is None):
+        raise BadCursor("this cursor is not one we gave out; start again without it")
+    return when, paper_id
+
+
+def papers_page(session: Session, cursor: str | None, limit: int) -> tuple[list[Paper], str | None]:
+    """One page of papers, newest first (undated papers last, by id), and the cursor of the next page."""
+    query = select(Paper).options(selectinload(Paper.authors))
+    if cursor:
+        when, paper_id = decode_cursor(cursor)
+        if when is None:
+            query = query.where(Paper.published_at.is_(None), Paper.id < paper_id)
+        else:
+            query = query.where(
+                or_(
+                    Paper.published_at < when,
+                    and_(Paper.published_at == when, Paper.id < paper_id),
+                    Paper.published_at.is_(None),
+                )
+            )
+    query = query.order_by(Paper.published_at.desc().nulls_last(), Paper.id.desc()).limit(limit + 1)
+    papers = list(session.scalars(query))
+    following = encode_cursor(papers[limit - 1]) if len(papers) > limit else None
+    return papers[:limit], following
+
+
+def _out(session: Session, papers: list[Paper]) -> list[PaperOut]:
+    ids = [p.id for p in papers]
+    entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
+    extras = load_extras(session, ids)
+    return [paper_out(p, entries.get(p.id), extras) for p in papers]
+
+
+@router.get("/papers", response_model=list[PaperOut], response_model_exclude_none=True, responses=ERRORS)
+def list_papers(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=MAX_CURSOR_CHARS, description='From the `Link: <…>; rel="next"` header of the last page.'),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Papers per page, 1 to {MAX_PAGE}.")] = 50,
+) -> list[PaperOut]:
+    """Every paper we hold (on the feed or not), newest arXiv v1 first. The next page's URL is in the
+    ``Link`` header (``rel="next"``, as huggingface.co pages its listings); no header means the last page."""
+    try:
+        papers, following = papers_page(session, cursor, limit)
+    except BadCursor as exc:
+        raise HTTPException(400, str(exc)) from exc
+    if following:
+        url = request.url.include_query_params(cursor=following, limit=limit)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return _out(session, papers)
+
+
+@router.get(
+    "/papers/{paper_id:path}/similar", response_model=list[PaperOut], response_model_exclude_none=True, responses=ERRORS
+)
+def similar_papers(
+    request: Request,
+    paper_id: PaperIdPath,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description=f"How many, 1 to {MAX_SIMILAR}.")] = 10,
+) -> list[PaperOut]:
+    """Papers nearest to this one by meaning (its embedding; a title search until its vector exists)."""
+    paper = paper_or_404(session, paper_id)
+    engine: SearchEngine = request.app.state.search
+    arxiv_ids = [result.arxiv_id for result in engine.similar(session, paper, limit)]
+    found = {
+        p.arxiv_id: p
+        for p in session.scalars(
+            select(Paper).where(Paper.arxiv_id.in_(arxiv_ids)).options(selectinload(Paper.authors))
+        )
+    }
+    return _out(session, [found[a] for a in arxiv_ids if a in found])

@@ -1,0 +1,1 @@
+"""Exporting papers (a collection, a listing) as BibTeX, RIS and CSL-JSON."""
