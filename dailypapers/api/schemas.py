@@ -73,6 +73,13 @@ class DailyPaperOut(ApiModel):
     submitted_by: SubmitterOut | None = Field(default=None, alias="submittedBy")
     organization: dict[str, Any] | None = None
     is_author_participating: bool = Field(default=False, alias="isAuthorParticipating")
+    # Our additions beside the nested paper: ``HfApi`` reads these from the top level only (PaperInfo), so a
+    # wrapper without them gives clients None for what the paper has.
+    github_repo: str | None = Field(default=None, alias="githubRepo")
+    github_stars: int | None = Field(default=None, alias="githubStars")
+    project_page: str | None = Field(default=None, alias="projectPage")
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
 
 
 class ErrorOut(ApiModel):
@@ -102,6 +109,13 @@ class SearchResultOut(ApiModel):
     submitted_by: SubmitterOut | None = Field(default=None, alias="submittedBy")
     organization: dict[str, Any] | None = None
     is_author_participating: bool = Field(default=False, alias="isAuthorParticipating")
+    # Our additions beside the nested paper: ``HfApi`` reads these from the top level only (PaperInfo), so a
+    # wrapper without them gives clients None for what the paper has.
+    github_repo: str | None = Field(default=None, alias="githubRepo")
+    github_stars: int | None = Field(default=None, alias="githubStars")
+    project_page: str | None = Field(default=None, alias="projectPage")
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
 
 
 class CommentAuthorHf(ApiModel):

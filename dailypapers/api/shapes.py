@@ -103,6 +103,11 @@ def daily_paper_out(entry: DailyEntry, paper: Paper, extras: PaperExtras | None 
         submitted_by=submitter_out(entry.submitted_by),
         organization=organization(entry),
         is_author_participating=bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set())),
+        github_repo=paper.github_repo,
+        github_stars=paper.github_stars,
+        project_page=paper.project_page,
+        ai_summary=paper.ai_summary,
+        ai_keywords=paper.ai_keywords,
     )
 
 
@@ -138,6 +143,11 @@ def search_result_out(
         submitted_by=submitter_out(entry.submitted_by) if entry is not None else None,
         organization=organization(entry),
         is_author_participating=bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set())),
+        github_repo=paper.github_repo,
+        github_stars=paper.github_stars,
+        project_page=paper.project_page,
+        ai_summary=paper.ai_summary,
+        ai_keywords=paper.ai_keywords,
     )
 
 

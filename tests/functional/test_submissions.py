@@ -120,6 +120,10 @@ def test_submit_through_the_api(source_settings: Settings, db: Database, replay:
         assert response.status_code == 200
         assert response.json()["outcome"] == "submitted" and response.json()["paperId"] == RECORDED
         refused = client.post("/api/papers/submit", json={"arxivId": "nonsense"}, headers=headers)
+        as_hf = client.post("/api/papers/submit", json={"paper_id": RECORDED}, headers=headers)
+        assert as_hf.status_code == 200 and as_hf.json()["paperId"] == RECORDED
+        assert as_hf.json()["outcome"] == "already_upvoted"
+        assert client.post("/api/papers/submit", json={}, headers=headers).status_code == 422
         assert refused.status_code == 400 and "not an arXiv id" in refused.json()["error"]
         assert client.post("/api/papers/submit", json={"arxivId": RECORDED}).status_code == 401
 
