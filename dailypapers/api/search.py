@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import select
@@ -13,6 +13,8 @@ from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import SearchResultOut
 from dailypapers.api.shapes import search_result_out
 from dailypapers.deps import SessionDep
+from dailypapers.export import services as exports
+from dailypapers.export.formats import Format
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.query import MAX_QUERY_CHARS, InvalidQuery, parse_query
 from dailypapers.search.services import Mode, SearchEngine
@@ -62,7 +64,10 @@ def search_papers(
     ] = None,
     author: Annotated[str | None, Query(description="Part of an author's name.", max_length=MAX_FILTER_CHARS)] = None,
     has_code: Annotated[bool, Query(description="Only papers with a code repository.")] = False,
-) -> list[SearchResultOut]:
+    format: Annotated[
+        Format | None, Query(description="bibtex, ris or csl-json: the hits as a citation file instead of JSON.")
+    ] = None,
+) -> Any:
     """Papers matching ``q``, best first; an exact arXiv id or title comes first. Each hit is shaped as
     huggingface.co's (the paper nested, ``highlightedTitle``/``highlightedSummary`` with the query's words in
     ``<mark>``), with the arXiv id also at the top level."""
@@ -80,5 +85,7 @@ def search_papers(
         p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)).options(selectinload(Paper.authors)))
     }
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
+    if format is not None:
+        return exports.download([papers[i] for i in ids if i in papers], format, "search")
     extras = load_extras(session, ids)
     return [search_result_out(papers[i], entries.get(i), extras, query.terms) for i in ids if i in papers]

@@ -142,6 +142,11 @@ def test_a_collection_exports_and_imports_back_without_loss(
         grace_collection = session.scalars(select(Collection).where(Collection.name == IMPORT_COLLECTION)).one()
         imported = {p.arxiv_id for p in collections.papers_in(session, grace_collection)}
     assert imported == {p.arxiv_id for p in chosen}
+    # The member's own page links the same download, which needs their login.
+    page = client.get(f"/collections/{grace_collection.id}").text
+    assert f'href="/collections/{grace_collection.id}/export.{FORMATS[fmt]}"' in page
+    mine = client.get(f"/collections/{grace_collection.id}/export.{FORMATS[fmt]}")
+    assert mine.status_code == 200 and len(re.findall(r"arxiv\.org/abs/", mine.text)) == len(chosen)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -159,6 +164,11 @@ def test_listings_export_in_their_order(db: Database, client: TestClient, fmt: s
     week = client.get(f"/papers/week/2025-W44/export.{FORMATS[fmt]}")
     assert set(listed) <= set(re.findall(r"arxiv\.org/abs/([0-9.]+)", week.text))
     assert client.get(f"/papers/trending/export.{FORMATS[fmt]}").status_code == 200
+    hits = [h["id"] for h in client.get("/api/papers/search", params={"q": "model", "mode": "keyword"}).json()]
+    found = client.get("/api/papers/search", params={"q": "model", "mode": "keyword", "format": fmt})
+    assert found.status_code == 200 and re.findall(r"arxiv\.org/abs/([0-9.]+)", found.text) == hits
+    assert f'href="/papers/date/{day}/export.{FORMATS[fmt]}"' in client.get(f"/papers/date/{day}").text
+    assert f'href="/papers/trending/export.{FORMATS[fmt]}"' in client.get("/papers/trending").text
 
 
 def test_export_refusals(db: Database, client: TestClient) -> None:
