@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from huggingface_hub.community import DiscussionComment, deserialize_event
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from dailypapers.accounts.models import Role
 from dailypapers.community import claims, comments
@@ -161,3 +161,36 @@ def test_a_session_cookie_does_not_work_the_collections_api(loaded: Database, cl
     log_in(client, "ada")
     assert client.post("/api/collections", json={"name": "forged"}).status_code == 401
     assert client.get("/api/collections").status_code == 401
+
+
+def _statements(db: Database, client: TestClient, url: str) -> tuple[int, list[dict[str, object]]]:
+    seen: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        body = client.get(url, headers={"Authorization": "Bearer hf_ignored"}).json()  # past the page cache
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen), body
+
+
+def test_counts_and_claims_cost_the_same_queries_for_any_page(
+    loaded: Database, settings: Settings, client: TestClient
+) -> None:
+    """No query per paper: a page where every paper has comments and a claimed author costs what a bare one does."""
+    day = "2025-10-29"
+    url = f"/api/daily_papers?date={day}&limit=100"
+    bare, body = _statements(loaded, client, url)
+    ada, curie = make_user(loaded, "ada"), make_user(loaded, "curie", role=Role.curator)
+    with loaded.write() as session:
+        for item in body:
+            paper = session.scalars(select(Paper).where(Paper.arxiv_id == item["paper"]["id"])).one()  # type: ignore[index]
+            claims.decide(session, curie, claims.file_claim(session, ada, paper, 0).id, approve=True)
+            comments.add_comment(session, settings, ada, paper, "noted")
+    busy, body = _statements(loaded, client, url)
+    assert busy == bare and len(body) > 10
+    assert all(item["numComments"] == 1 and item["isAuthorParticipating"] for item in body)
+    assert all(item["paper"]["authors"][0]["user"]["user"] == "ada" for item in body)  # type: ignore[index]
