@@ -16,6 +16,7 @@ from dailypapers.accounts import api as accounts_api
 from dailypapers.accounts import views as accounts_views
 from dailypapers.api import collections as api_collections
 from dailypapers.api import daily_papers as api_daily_papers
+from dailypapers.api import exports as api_exports
 from dailypapers.api import markdown as api_markdown
 from dailypapers.api import papers as api_papers
 from dailypapers.api import search as api_search
@@ -147,7 +148,7 @@ def create_app(
     app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_papers.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_collections.router)
-    app.include_router(export_views.api_router)
+    app.include_router(api_exports.router)
     app.include_router(api_daily_papers.router)
     app.include_router(feed_views.router)
     app.include_router(search_views.router)
