@@ -129,9 +129,7 @@ def _num_comments() -> ColumnElement[int]:
     return (
         select(func.count())
         .select_from(_COMMENTS)
-        .where(
-            _COMMENTS.c.paper_id == Paper.id, _COMMENTS.c.deleted_at.is_(None), _COMMENTS.c.hidden_at.is_(None)
-        )
+        .where(_COMMENTS.c.paper_id == Paper.id, _COMMENTS.c.deleted_at.is_(None), _COMMENTS.c.hidden_at.is_(None))
         .correlate(Paper)
         .scalar_subquery()
     )

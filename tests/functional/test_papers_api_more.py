@@ -9,6 +9,7 @@ from huggingface_hub.community import DiscussionComment, deserialize_event
 from sqlalchemy import event, func, select
 
 from dailypapers.accounts.models import Role
+from dailypapers.app import create_app
 from dailypapers.community import claims, comments
 from dailypapers.config import Settings
 from dailypapers.db import Database
@@ -91,18 +92,23 @@ def test_comments_field_in_hfs_discussion_shape(loaded: Database, settings: Sett
     assert client.get(f"/api/papers/{arxiv_id}", params={"field": "nope"}).status_code == 422
 
 
-def test_markdown_by_accept_header_and_the_page_cache(loaded: Database, client: TestClient) -> None:
+def test_markdown_by_accept_header_and_the_page_cache(loaded: Database, settings: Settings) -> None:
     arxiv_id = _first_paper(loaded)
-    page = client.get(f"/papers/{arxiv_id}")  # now in the page cache as HTML
-    assert page.headers["content-type"].startswith("text/html")
-    md = client.get(f"/papers/{arxiv_id}", headers={"Accept": "text/markdown"})
-    assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
-    assert md.text == client.get(f"/papers/{arxiv_id}.md").text and md.text.startswith("# ")
-    again = client.get(f"/papers/{arxiv_id}")  # the Markdown did not replace the cached page
-    assert again.headers["content-type"].startswith("text/html")
-    browser = client.get(f"/papers/{arxiv_id}", headers={"Accept": "text/html,text/markdown;q=0.9"})
-    assert browser.headers["content-type"].startswith("text/html")
-    assert client.get("/papers/2501.99999.md").status_code == 404
+    app = create_app(settings.model_copy(update={"page_cache_seconds": 600}), loaded)
+    with TestClient(app) as client:
+        page = client.get(f"/papers/{arxiv_id}")  # now in the page cache as HTML
+        assert page.headers["content-type"].startswith("text/html")
+        md = client.get(f"/papers/{arxiv_id}", headers={"Accept": "text/markdown"})
+        assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+        assert md.text == client.get(f"/papers/{arxiv_id}.md").text and md.text.startswith("# ")
+        hits = app.state.page_cache.hits
+        again = client.get(f"/papers/{arxiv_id}")  # served from the cache, and still the HTML page
+        assert again.headers["content-type"].startswith("text/html") and app.state.page_cache.hits == hits + 1
+        md_again = client.get(f"/papers/{arxiv_id}", headers={"Accept": "text/markdown"})
+        assert md_again.headers["content-type"].startswith("text/markdown")
+        browser = client.get(f"/papers/{arxiv_id}", headers={"Accept": "text/html,text/markdown;q=0.9"})
+        assert browser.headers["content-type"].startswith("text/html")
+        assert client.get("/papers/2501.99999.md").status_code == 404
 
 
 def test_cards_show_the_comment_count(loaded: Database, settings: Settings, client: TestClient) -> None:
