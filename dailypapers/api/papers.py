@@ -20,6 +20,7 @@ from dailypapers.deps import SessionDep
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.services import SearchEngine
+from dailypapers.web.params import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["papers"])
 MAX_PAGE = 100
@@ -46,7 +47,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime | None, int]:
         when = dt.datetime.fromisoformat(published) if published is not None else None
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise BadCursor("this cursor is not one we gave out; start again without it") from None
-    if not isinstance(paper_id, int) or isinstance(paper_id, bool) or (when is not None and when.tzinfo is None):
+    # The id is bound as an SQL INTEGER: one out of range would be a database error, not a page (web/params.py).
+    if not isinstance(paper_id, int) or isinstance(paper_id, bool) or not 0 < paper_id <= MAX_ID:
+        raise BadCursor("this cursor is not one we gave out; start again without it")
+    if when is not None and when.tzinfo is None:
         raise BadCursor("this cursor is not one we gave out; start again without it")
     return when, paper_id
 

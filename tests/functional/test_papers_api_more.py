@@ -3,6 +3,9 @@ shape, Markdown by Accept header (and the page cache keeping the two apart), and
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from huggingface_hub.community import DiscussionComment, deserialize_event
@@ -48,7 +51,24 @@ def test_cursor_pages_walk_every_paper_once_newest_first(loaded: Database, clien
     assert pages == -(-len(expected) // 7)
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "W10=", "WyIyMDI0IiwgMV0", "eyJhIjogMX0", "!" * 50])
+def _cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        "!" * 50,
+        _cursor([]),
+        _cursor({"a": 1}),
+        _cursor(["2024", 1]),  # no time zone
+        _cursor(["2024-05-31T00:00:00+00:00", 10**30]),  # past SQL INTEGER
+        _cursor([None, -1]),
+        _cursor([None, True]),
+        _cursor(["yesterday", 5]),
+    ],
+)
 def test_a_bad_cursor_is_a_400(loaded: Database, client: TestClient, cursor: str) -> None:
     response = client.get("/api/papers", params={"cursor": cursor})
     assert response.status_code == 400 and "cursor" in response.json()["error"]
