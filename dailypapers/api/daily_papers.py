@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Query
 from dailypapers.accounts.models import User
 from dailypapers.api.schemas import AuthorOut, DailyPaperOut, ErrorOut, PaperOut, SubmitterOut
 from dailypapers.deps import SessionDep
-from dailypapers.papers import feeds
-from dailypapers.papers.feeds import Sort
+from dailypapers.papers import listings
+from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
@@ -114,7 +114,7 @@ def daily_papers(
 
     At most one of ``date``, ``week`` and ``month`` narrows the listing to that period."""
     period = _period(date, week, month)
-    rows = feeds.entries(
+    rows = listings.entries(
         session,
         period.start if period else None,
         period.end if period else None,
@@ -131,4 +131,4 @@ def daily_papers(
 def paper_info(paper_id: PaperIdPath, session: SessionDep) -> PaperOut:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
     paper = paper_or_404(session, paper_id)
-    return paper_out(paper, feeds.entry_for(session, paper))
+    return paper_out(paper, listings.entry_for(session, paper))

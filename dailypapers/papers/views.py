@@ -14,7 +14,7 @@ from dailypapers.accounts.models import User
 from dailypapers.community.context import community_context
 from dailypapers.config import Settings
 from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
 from dailypapers.search.services import SearchEngine
@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False)  # listings: matched first, they are
 paper_router = APIRouter(include_in_schema=False)
 
 
-QueryParam = Annotated[str | None, Query(max_length=feeds.MAX_QUERY_CHARS, description="Filter by title/abstract")]
+QueryParam = Annotated[str | None, Query(max_length=listings.MAX_QUERY_CHARS, description="Filter by title/abstract")]
 PageParam = Annotated[int, Query(ge=1, le=10_000)]
 
 
@@ -43,8 +43,8 @@ def listing_context(
     q = (q or "").strip() or None
     # A day is short enough to show whole (at most ~50 papers); weeks and months are paged.
     per_page = 200 if period.kind is PeriodKind.date else settings.page_size
-    result = feeds.listing(session, period, q=q, offset=(page - 1) * per_page, limit=per_page)
-    previous, following = feeds.neighbours(session, period)
+    result = listings.listing(session, period, q=q, offset=(page - 1) * per_page, limit=per_page)
+    previous, following = listings.neighbours(session, period)
     return {
         "period": period,
         "cards": result.cards,
@@ -63,10 +63,10 @@ def listing_context(
 def paper_context(
     session: Session, arxiv_id: str, engine: SearchEngine | None = None, user: User | None = None
 ) -> dict[str, Any] | None:
-    paper = feeds.paper_by_arxiv_id(session, arxiv_id)
+    paper = listings.paper_by_arxiv_id(session, arxiv_id)
     if paper is None:
         return None
-    entry = feeds.entry_for(session, paper)
+    entry = listings.entry_for(session, paper)
     return {
         **community_context(session, paper, user),
         "similar": engine.similar(session, paper) if engine is not None else [],
@@ -103,7 +103,7 @@ def _period_or_400(kind: PeriodKind, text: str) -> Period:
 def home(
     request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, q: QueryParam = None
 ) -> Response:
-    day = feeds.latest_day(session)
+    day = listings.latest_day(session)
     if day is None:
         return render(request, "empty.html", {})  # type: ignore[no-any-return]
     context = listing_context(session, settings, day_period(day), q, user=user)

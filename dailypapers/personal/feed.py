@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.papers.categories import categories_condition
-from dailypapers.papers.feeds import Card, Sort, cards_where, entry_filters
+from dailypapers.papers.listings import Card, Sort, cards_where, entry_filters
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import Period
 from dailypapers.personal.services import rank_ids

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
-from dailypapers.personal.model import MIN_POSITIVES, RANDOM_NEGATIVES, InterestModel, Vectors, fit, nearest
+from dailypapers.personal.interest import MIN_POSITIVES, RANDOM_NEGATIVES, InterestModel, Vectors, fit, nearest
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.personal.signals import signals_of, users_with_signals
 from dailypapers.search.embedder import MiniLMOnnx

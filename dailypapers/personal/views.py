@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from dailypapers.accounts.models import User
 from dailypapers.deps import TOKEN_REQUIRED, CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.digests.subscriptions import SubscriptionRefused, clean_categories
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.periods import Period, day_period, week_period
 from dailypapers.personal import library
 from dailypapers.personal.feed import ForYou, for_you
-from dailypapers.personal.model import MIN_POSITIVES
+from dailypapers.personal.interest import MIN_POSITIVES
 from dailypapers.votes.services import voted_ids
 from dailypapers.web.templating import render
 
@@ -28,7 +28,7 @@ PeriodName = Literal["today", "week"]
 
 
 def _period(session: SessionDep, name: PeriodName) -> Period | None:
-    latest = feeds.latest_day(session)
+    latest = listings.latest_day(session)
     if latest is None:
         return None
     return day_period(latest) if name == "today" else week_period(latest)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.ranking import hotness
 from dailypapers.votes.services import voted_ids
 from dailypapers.web.templating import render
@@ -27,7 +27,7 @@ def trending(
     page: Annotated[int, Query(ge=1, le=MAX_TRENDING_PAGES)] = 1,
 ) -> Response:
     per_page = settings.page_size
-    result = feeds.trending(session, offset=(page - 1) * per_page, limit=per_page)
+    result = listings.trending(session, offset=(page - 1) * per_page, limit=per_page)
     context = {
         "cards": result.cards,
         "voted_ids": voted_ids(session, user, [c.paper_id for c in result.cards]),
