@@ -1,5 +1,5 @@
-"""HTML pages for listings and papers. Each context builder is a plain function (tested with plain asserts);
-each handler parses, calls one builder and renders."""
+"""The listing pages: home (the latest day), a day, week or month, and trending. Each context builder is a
+plain function (tested with plain asserts); each handler parses, calls one builder and renders."""
 
 from __future__ import annotations
 
@@ -7,24 +7,22 @@ import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
-from dailypapers.community.context import community_context
 from dailypapers.config import Settings
 from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
+from dailypapers.pages.marks import voted_cards
 from dailypapers.papers import listings
-from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
-from dailypapers.search.services import SearchEngine
-from dailypapers.votes.services import voted_ids
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)  # listings: matched first, they are most of the traffic
-# The paper page's catch-all path must come after every other /papers/... route (trending, votes, feeds).
-paper_router = APIRouter(include_in_schema=False)
+# /papers/trending keeps its own router so app.py can add it where it always was (before the paper page).
+trending_router = APIRouter(include_in_schema=False)
+MAX_TRENDING_PAGES = 20
 
 
 QueryParam = Annotated[str | None, Query(max_length=listings.MAX_QUERY_CHARS, description="Filter by title/abstract")]
@@ -48,7 +46,7 @@ def listing_context(
     return {
         "period": period,
         "cards": result.cards,
-        "voted_ids": voted_ids(session, user, [card.paper_id for card in result.cards]),
+        "voted_ids": voted_cards(session, user, result.cards),
         "total": result.total,
         "q": q,
         "page": page,
@@ -60,35 +58,16 @@ def listing_context(
     }
 
 
-def paper_context(
-    session: Session, arxiv_id: str, engine: SearchEngine | None = None, user: User | None = None
-) -> dict[str, Any] | None:
-    paper = listings.paper_by_arxiv_id(session, arxiv_id)
-    if paper is None:
-        return None
-    entry = listings.entry_for(session, paper)
+def trending_context(session: Session, settings: Settings, page: int = 1, user: User | None = None) -> dict[str, Any]:
+    per_page = settings.page_size
+    result = listings.trending(session, offset=(page - 1) * per_page, limit=per_page)
     return {
-        **community_context(session, paper, user),
-        "similar": engine.similar(session, paper) if engine is not None else [],
-        "paper": paper,
-        "authors": paper.author_list,
-        "entry": entry,
-        "submitter": entry.submitted_by if entry else None,
-        "day_period": day_period(entry.day) if entry else None,
-        "links": paper_links(paper.arxiv_id, paper.github_repo, paper.project_page),
+        "cards": result.cards,
+        "voted_ids": voted_cards(session, user, result.cards),
+        "page": page,
+        "pages": min(MAX_TRENDING_PAGES, max(1, math.ceil(result.total / per_page))),
+        "is_trending": True,
     }
-
-
-def paper_links(arxiv_id: str, github_repo: str | None, project_page: str | None) -> list[tuple[str, str]]:
-    links = [
-        ("arXiv page", f"https://arxiv.org/abs/{arxiv_id}"),
-        ("PDF", f"https://arxiv.org/pdf/{arxiv_id}"),
-    ]
-    if github_repo:
-        links.append(("Code", github_repo))
-    if project_page:
-        links.append(("Project page", project_page))
-    return links
 
 
 def _period_or_400(kind: PeriodKind, text: str) -> Period:
@@ -127,15 +106,13 @@ def period_page(
     return render(request, "listing.html", context)  # type: ignore[no-any-return]
 
 
-@paper_router.get("/papers/{arxiv_id:path}")
-def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: OptionalUser) -> Response:
-    try:
-        parsed = parse_arxiv_id(arxiv_id)
-    except InvalidArxivId as exc:
-        raise HTTPException(404, f"No paper here: {exc}.") from exc
-    if str(parsed.id) != arxiv_id:
-        return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
-    context = paper_context(session, parsed.id, request.app.state.search, user)
-    if context is None:
-        raise HTTPException(404, f"We have no paper {parsed.id} yet.")
-    return render(request, "paper.html", context)  # type: ignore[no-any-return]
+@trending_router.get("/papers/trending")
+def trending(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    page: Annotated[int, Query(ge=1, le=MAX_TRENDING_PAGES)] = 1,
+) -> Response:
+    context = trending_context(session, settings, page, user)
+    return render(request, "ranking/trending.html", context)  # type: ignore[no-any-return]
