@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.db import Database, database_fault, error_summary
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder
 from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, filter_sql, filtered_text
@@ -146,8 +146,13 @@ class SearchEngine:
             round_number = self._begun
         try:
             self.refresh_now()
-        except Exception:  # the thread must outlive a database outage; the next round retries
-            log.exception("refreshing the vector index failed")
+        except Exception as error:  # the thread must outlive a database outage; the next round retries
+            fault = database_fault(error)
+            if fault is None:
+                log.exception("refreshing the vector index failed")
+            else:
+                # Requests and /readyz report an outage (a warning line each); this thread only retries.
+                log.info("vector index not refreshed: database %s (%s)", fault, error_summary(error))
         finally:
             with self._rounds:
                 self._finished = round_number
