@@ -91,6 +91,8 @@ def create_app(
                 jobs_db = Database.from_settings(settings)
             scheduler = Scheduler(jobs_db, settings, all_jobs())
             scheduler.start()
+        # Loads the vectors, then keeps them current in a thread of its own: requests only read them.
+        await anyio.to_thread.run_sync(_app.state.search.start)
         yield
         if scheduler is not None:
             scheduler.stop()
