@@ -12,7 +12,7 @@ For every user and every later day with at least one relevant paper and one othe
 papers; relevant = carries one of the user's tags (the real user: positive weight sum). Reported: nDCG@10 and
 MRR averaged over (user, day) pairs, for
 
-(a) ours: ``dailypapers.personal.model`` (interest clusters of MiniLM embeddings, one logistic regression each,
+(a) ours: ``dailypapers.personal.interest`` (interest clusters of MiniLM embeddings, one logistic regression each,
     max over clusters; dismissals weighted up; 200 random earlier papers as background);
 (b) arxiv-sanity-lite style: tf-idf of title + abstract (1-2 grams, sublinear tf) and a LinearSVC(C=0.01,
     class_weight="balanced") of the user's papers against every other earlier paper;
@@ -104,7 +104,7 @@ def main() -> int:
         return 2
     sys.path.insert(0, str(ROOT))
     from dailypapers.config import Settings
-    from dailypapers.personal.model import fit
+    from dailypapers.personal.interest import fit
     from dailypapers.search.embedder import get_embedder, paper_text
 
     papers, weights = load(args.data)

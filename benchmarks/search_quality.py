@@ -129,6 +129,7 @@ def main() -> int:
     settings = Settings(data_dir=WORK, database_url=None)
     db = Database.from_settings(settings)
     engine = SearchEngine(db, settings)
+    engine.refresh_now()  # no refresher thread here: load the vectors once
     evaluated = sum(1 for c in claims if qrels.get(str(c["id"])))
     print(
         f"SciFact train: {evaluated} claims with judgments, {len(mapping):,} abstracts; "
@@ -141,6 +142,7 @@ def main() -> int:
     print()
     for k in (10, 30, 60, 100):
         tuned = SearchEngine(db, settings.model_copy(update={"search_rrf_k": k}), engine.embedder)
+        tuned.refresh_now()
         ndcg, recall, _ = evaluate(tuned, db, claims, qrels, Mode.hybrid)
         print(f"{'hybrid, RRF k=' + str(k):<22} {ndcg:>8.4f} {recall:>11.4f}")
     db.dispose()

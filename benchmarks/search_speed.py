@@ -40,11 +40,13 @@ from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line  # noqa: E402
 from dailypapers.papers.services import upsert_papers  # noqa: E402
 from dailypapers.search.embedder import get_embedder, paper_text  # noqa: E402
-from dailypapers.search.index import AnnIndex, PgVectorIndex  # noqa: E402
 from dailypapers.search.models import PaperVector  # noqa: E402
 from dailypapers.search.query import parse_query  # noqa: E402
 from dailypapers.search.services import Mode, SearchEngine  # noqa: E402
 from dailypapers.search.tasks import embed_pending  # noqa: E402
+from dailypapers.search.vectors.format import to_blob  # noqa: E402
+from dailypapers.search.vectors.memory import AnnIndex  # noqa: E402
+from dailypapers.search.vectors.pgvector import PgVectorIndex  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 POSTGRES_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -113,7 +115,7 @@ def build(
                         "paper_id": pid,
                         "model": model.model_id,
                         "dim": model.dim,
-                        "vector": np.ascontiguousarray(v, dtype="<f4").tobytes(),
+                        "vector": to_blob(v),
                         "created_at": now,
                     }
                     for pid, v in zip(chunk, vectors, strict=True)
@@ -263,6 +265,7 @@ def main() -> int:
             db = Database.from_settings(settings)
             engine = SearchEngine(db, settings, embedder)
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            engine.refresh_now()  # what a server's refresher thread does at start
             index = engine.index
             if hasattr(index, "wait_for_ann"):
                 index.wait_for_ann()  # a running server builds it once in the background

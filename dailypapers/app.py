@@ -29,7 +29,9 @@ from dailypapers.export import views as export_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
-from dailypapers.papers import views as paper_views
+from dailypapers.pages import for_you as for_you_page
+from dailypapers.pages import listings as listing_pages
+from dailypapers.pages import paper as paper_page
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
@@ -94,6 +96,8 @@ def create_app(
                 jobs_db = Database.from_settings(settings)
             scheduler = Scheduler(jobs_db, settings, all_jobs())
             scheduler.start()
+        # Loads the vectors, then keeps them current in a thread of its own: requests only read them.
+        await anyio.to_thread.run_sync(_app.state.search.start)
         yield
         if scheduler is not None:
             scheduler.stop()
@@ -130,7 +134,7 @@ def create_app(
     app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)
     # Order matters. Listings first (most requests; routes are matched in order); the API and feeds before the
     # catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path}, which come last.
-    app.include_router(paper_views.router)
+    app.include_router(listing_pages.router)
     app.include_router(accounts_views.router)
     app.include_router(accounts_api.router)
     app.include_router(votes_views.router)
@@ -142,9 +146,11 @@ def create_app(
     app.include_router(collection_views.router)
     app.include_router(profile_views.router)
     app.include_router(digest_views.router)
+    app.include_router(for_you_page.router)
     app.include_router(personal_views.router)
     app.include_router(personal_views.api_router)
-    app.include_router(ranking_views.router)  # /papers/trending before /papers/{arxiv_id:path}
+    app.include_router(listing_pages.trending_router)  # /papers/trending before /papers/{arxiv_id:path}
+    app.include_router(ranking_views.router)
     app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_papers.router)  # before /api/papers/{paper_id:path}
     app.include_router(api_collections.router)
@@ -154,7 +160,7 @@ def create_app(
     app.include_router(search_views.router)
     app.include_router(export_views.router)  # before /papers/{arxiv_id:path}
     app.include_router(api_markdown.router)  # /papers/{id}.md before /papers/{arxiv_id:path}
-    app.include_router(paper_views.paper_router)
+    app.include_router(paper_page.router)
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)
     # The routes tell the cache which query parameters each page reads (the rest never reach its key).

@@ -6,7 +6,6 @@ import re
 from functools import cache
 from pathlib import Path
 
-import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from dailypapers.papers.models import Paper
 from dailypapers.papers.services import ImportSummary
 from dailypapers.search.embedder import get_embedder, paper_text
 from dailypapers.search.models import PaperVector
+from dailypapers.search.vectors.format import to_blob
 from dailypapers.sources.arxiv_kaggle import iter_records
 from dailypapers.sources.huggingface import DailyItem, read_day_file
 from tests.conftest import FIXTURES, HF_DAYS
@@ -108,9 +108,7 @@ def _vectors(model_id: str, texts: tuple[tuple[str, str], ...]) -> dict[str, byt
     """Embeddings of the fixture papers, computed once per session (the model runs at ~25 papers/s)."""
     embedder = get_embedder(Settings())
     matrix = embedder.embed([text for _, text in texts])
-    return {
-        arxiv_id: np.ascontiguousarray(v, dtype="<f4").tobytes() for (arxiv_id, _), v in zip(texts, matrix, strict=True)
-    }
+    return {arxiv_id: to_blob(v) for (arxiv_id, _), v in zip(texts, matrix, strict=True)}
 
 
 def load_corpus(db: Database, *, vectors: bool = True) -> None:

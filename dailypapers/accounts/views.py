@@ -15,7 +15,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dailypapers.accounts import emails, services
 from dailypapers.accounts.models import User
@@ -25,7 +25,7 @@ from dailypapers.config import Settings
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.digests import subscriptions
 from dailypapers.email.interfaces import send_after_response
-from dailypapers.web.forms import safe_next
+from dailypapers.web.forms import safe_next, see_other
 from dailypapers.web.params import IdPath
 from dailypapers.web.ratelimit import RateLimited, client_address, limit
 from dailypapers.web.security import clear_login_cookie, is_remembered_browser, remember_browser, set_login_cookie
@@ -143,7 +143,7 @@ def confirm(
     if raw is None:
         context = {"token": token, "username": username, "error": "That is not the password of this account."}
         return render(request, "accounts/confirm.html", context, status_code=400)  # type: ignore[no-any-return]
-    return _logged_in(RedirectResponse("/?welcome=1", status_code=303), settings, user, raw)
+    return _logged_in(see_other("/?welcome=1"), settings, user, raw)
 
 
 def _link_not_valid(request: Request, exc: InvalidToken) -> Response:
@@ -183,7 +183,7 @@ def login(
     if raw is None or user is None:
         context = {"next": target, "login": login, "error": LOGIN_FAILED}
         return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
-    return _logged_in(RedirectResponse(target, status_code=303), settings, user, raw)
+    return _logged_in(see_other(target), settings, user, raw)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
@@ -192,7 +192,7 @@ def logout(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response
     if token:
         with db.write() as session:
             services.end_session(session, token)
-    response = RedirectResponse("/", status_code=303)
+    response = see_other("/")
     clear_login_cookie(response, settings)
     return response
 
@@ -238,7 +238,7 @@ def reset(
             raw = services.start_session(session, settings, user)
     except (InvalidToken, WeakPassword) as exc:
         return render(request, "accounts/reset.html", {"token": token, "error": str(exc)}, 400)  # type: ignore[no-any-return]
-    return _logged_in(RedirectResponse("/settings?reset=1", status_code=303), settings, user, raw)
+    return _logged_in(see_other("/settings?reset=1"), settings, user, raw)
 
 
 def _digest_link(db: DatabaseDep, settings: Settings, email: str | None) -> str:
@@ -277,11 +277,11 @@ def create_token(request: Request, db: DatabaseDep, user: CurrentUser, name: Tex
 def revoke_token(db: DatabaseDep, user: CurrentUser, token_id: IdPath) -> Response:
     with db.write() as session:
         services.revoke_api_token(session, user, token_id)
-    return RedirectResponse("/settings", status_code=303)
+    return see_other("/settings")
 
 
 @router.post("/settings/profile", dependencies=[CsrfChecked])
 def update_profile(db: DatabaseDep, user: CurrentUser, fullname: Annotated[str, Form(max_length=400)] = "") -> Response:
     with db.write() as session:
         services.set_fullname(session, user, fullname)
-    return RedirectResponse("/settings", status_code=303)
+    return see_other("/settings")

@@ -12,8 +12,8 @@ from dailypapers.api.schemas import DailyPaperOut, ErrorOut, PaperOut, PaperWith
 from dailypapers.api.shapes import comment_event, daily_paper_out, paper_out, submitter_out
 from dailypapers.community import comments
 from dailypapers.deps import SessionDep
-from dailypapers.papers import feeds
-from dailypapers.papers.feeds import Sort
+from dailypapers.papers import listings
+from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
 
@@ -65,7 +65,7 @@ def daily_papers(
 
     At most one of ``date``, ``week`` and ``month`` narrows the listing to that period."""
     period = period_params(date, week, month)
-    rows = feeds.entries(
+    rows = listings.entries(
         session,
         period.start if period else None,
         period.end if period else None,
@@ -99,7 +99,7 @@ def paper_info(
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
     paper = paper_or_404(session, paper_id)
     extras = load_extras(session, [paper.id])
-    info = paper_out(paper, feeds.entry_for(session, paper), extras)
+    info = paper_out(paper, listings.entry_for(session, paper), extras)
     if field is PaperField.comments:
         thread = [comment_event(node) for node in comments.thread(session, paper)]
         return PaperWithCommentsOut(**dict(info), comments=thread)

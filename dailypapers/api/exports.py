@@ -11,7 +11,7 @@ from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS, MONTH_PATTERN, WEE
 from dailypapers.deps import SessionDep
 from dailypapers.export import services
 from dailypapers.export.formats import MAX_EXPORT_PAPERS, Format
-from dailypapers.papers.feeds import Sort
+from dailypapers.papers.listings import Sort
 
 router = APIRouter(prefix="/api", tags=["export"])
 

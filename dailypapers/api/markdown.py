@@ -13,7 +13,7 @@ from dailypapers.api.shapes import organization
 from dailypapers.community import comments
 from dailypapers.community.comments import CommentNode
 from dailypapers.deps import SessionDep
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 
@@ -96,7 +96,7 @@ def paper_markdown(session: Session, paper: Paper, entry: DailyEntry | None) -> 
 
 def markdown_response(session: Session, arxiv_id: str) -> Response:
     paper = paper_or_404(session, arxiv_id)
-    body = paper_markdown(session, paper, feeds.entry_for(session, paper))
+    body = paper_markdown(session, paper, listings.entry_for(session, paper))
     return Response(body, media_type=MARKDOWN_TYPE, headers={"Vary": "Accept"})
 
 

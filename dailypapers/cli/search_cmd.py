@@ -34,8 +34,10 @@ def search(
     except InvalidQuery as exc:
         raise fail(str(exc), code=2) from None
     try:
+        engine = SearchEngine(db, settings)
+        engine.refresh_now()  # a one-off engine: no refresher thread, so load the vectors before searching
         with db.read() as session:
-            results, _total = SearchEngine(db, settings).search(session, parsed, mode, limit=limit)
+            results, _total = engine.search(session, parsed, mode, limit=limit)
     finally:
         db.dispose()
     if as_json:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dailypapers.community import claims
 from dailypapers.community.profiles import AUTHOR_PAGE_SIZE, author_profile
 from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.forms import see_other
 from dailypapers.web.params import IdPath, PositionForm
 from dailypapers.web.templating import render
 
@@ -25,7 +26,7 @@ def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, p
             claims.file_claim(session, user, paper, position)
     except claims.ClaimRefused as exc:
         raise HTTPException(400, str(exc)) from exc
-    return RedirectResponse(f"/users/{user.username}?claimed=1", status_code=303)
+    return see_other(f"/users/{user.username}?claimed=1")
 
 
 @router.get("/curate")
@@ -42,7 +43,7 @@ def decide(claim_id: IdPath, decision: str, db: DatabaseDep, user: CuratorUser) 
             claims.decide(session, user, claim_id, decision == "approve")
     except claims.ClaimRefused as exc:
         raise HTTPException(404, str(exc)) from exc
-    return RedirectResponse("/curate", status_code=303)
+    return see_other("/curate")
 
 
 @router.get("/authors/{author_id}")

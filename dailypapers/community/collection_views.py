@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dailypapers.community import collections
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
-from dailypapers.web.forms import back_to
+from dailypapers.web.forms import back_to, see_other
 from dailypapers.web.params import IdForm, IdPath, OptionalIdForm
 from dailypapers.web.templating import render
 
@@ -73,7 +73,7 @@ def create(request: Request, db: DatabaseDep, user: CurrentUser, name: Name) -> 
         with db.read() as session:
             context = {"summaries": collections.collections_of(session, user), "error": str(exc), "name": name}
         return render(request, "community/collections.html", context, status_code=400)  # type: ignore[no-any-return]
-    return RedirectResponse(f"/collections/{collection.id}", status_code=303)
+    return see_other(f"/collections/{collection.id}")
 
 
 @router.get("/collections/{collection_id}")
@@ -93,7 +93,7 @@ def rename(collection_id: IdPath, db: DatabaseDep, user: CurrentUser, name: Name
             collections.rename_collection(session, user, collection_id, name)
     except collections.CollectionRefused as exc:
         raise HTTPException(400, str(exc)) from exc
-    return RedirectResponse(f"/collections/{collection_id}", status_code=303)
+    return see_other(f"/collections/{collection_id}")
 
 
 @router.post("/collections/{collection_id}/delete", dependencies=[CsrfChecked])
@@ -103,4 +103,4 @@ def delete(collection_id: IdPath, db: DatabaseDep, user: CurrentUser) -> Respons
             collections.delete_collection(session, user, collection_id)
     except collections.CollectionRefused as exc:
         raise HTTPException(404, str(exc)) from exc
-    return RedirectResponse("/collections", status_code=303)
+    return see_other("/collections")

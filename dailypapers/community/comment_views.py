@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dailypapers.community import comments
 from dailypapers.community.models import Comment
 from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import Paper
+from dailypapers.web.forms import see_other
 from dailypapers.web.params import IdPath, OptionalIdForm
 from dailypapers.web.ratelimit import limit
 
@@ -48,7 +49,7 @@ def add(
             comment = comments.add_comment(session, settings, user, paper, body, parent_id)
     except comments.CommentRefused as exc:
         raise _refused(str(exc)) from exc
-    return RedirectResponse(_paper_path(paper, comment.id), status_code=303)
+    return see_other(_paper_path(paper, comment.id))
 
 
 def _paper_of(db: DatabaseDep, comment: Comment) -> Paper:
@@ -66,7 +67,7 @@ def edit(comment_id: IdPath, db: DatabaseDep, settings: SettingsDep, user: Curre
             comment = comments.edit_comment(session, settings, user, comment_id, body)
     except comments.CommentRefused as exc:
         raise _refused(str(exc)) from exc
-    return RedirectResponse(_paper_path(_paper_of(db, comment), comment.id), status_code=303)
+    return see_other(_paper_path(_paper_of(db, comment), comment.id))
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[CsrfChecked])
@@ -76,7 +77,7 @@ def delete(comment_id: IdPath, db: DatabaseDep, user: CurrentUser) -> Response:
             comment = comments.delete_comment(session, user, comment_id)
     except comments.CommentRefused as exc:
         raise _refused(str(exc)) from exc
-    return RedirectResponse(_paper_path(_paper_of(db, comment)), status_code=303)
+    return see_other(_paper_path(_paper_of(db, comment)))
 
 
 @router.post("/comments/{comment_id}/hide", dependencies=[CsrfChecked])
@@ -86,4 +87,4 @@ def hide(comment_id: IdPath, db: DatabaseDep, user: CurrentUser, hidden: Annotat
             comment = comments.set_hidden(session, user, comment_id, hidden)
     except comments.CommentRefused as exc:
         raise _refused(str(exc)) from exc
-    return RedirectResponse(_paper_path(_paper_of(db, comment), comment.id), status_code=303)
+    return see_other(_paper_path(_paper_of(db, comment), comment.id))

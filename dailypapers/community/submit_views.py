@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from dailypapers.community import submissions
 from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import DailyEntry
+from dailypapers.web.forms import see_other
 from dailypapers.web.ratelimit import limit
 from dailypapers.web.templating import render
 
@@ -42,7 +43,7 @@ def submit(
     except submissions.SourceUnavailable as exc:
         context = {"value": arxiv_id, "error": str(exc)}
         return render(request, "community/submit.html", context, status_code=502)  # type: ignore[no-any-return]
-    return RedirectResponse(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}", status_code=303)
+    return see_other(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}")
 
 
 def _curate(db: DatabaseDep, arxiv_id: str, change: Callable[[Session, DailyEntry], None]) -> Response:
@@ -53,7 +54,7 @@ def _curate(db: DatabaseDep, arxiv_id: str, change: Callable[[Session, DailyEntr
         if entry is None:
             raise HTTPException(404, "This paper is not on the feed.")
         change(session, entry)
-    return RedirectResponse(f"/papers/{paper.arxiv_id}", status_code=303)
+    return see_other(f"/papers/{paper.arxiv_id}")
 
 
 @router.post("/papers/{arxiv_id:path}/feature", dependencies=[CsrfChecked])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dailypapers.accounts.tokens import InvalidToken
 from dailypapers.config import Settings
@@ -19,6 +19,7 @@ from dailypapers.deps import CsrfChecked, DatabaseDep, OptionalUser, SettingsDep
 from dailypapers.digests import emails, subscriptions
 from dailypapers.digests.models import Subscription
 from dailypapers.email.interfaces import send_after_response
+from dailypapers.web.forms import see_other
 from dailypapers.web.ratelimit import client_address, limit
 from dailypapers.web.templating import render
 
@@ -95,7 +96,7 @@ def confirm(request: Request, db: DatabaseDep, settings: SettingsDep, token: Tok
             manage = subscriptions.manage_token(settings, subscription)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    return RedirectResponse(f"/subscriptions/manage?token={manage}&confirmed=1", status_code=303)
+    return see_other(f"/subscriptions/manage?token={manage}&confirmed=1")
 
 
 def _manage_context(settings: Settings, subscription: Subscription, token: str) -> dict[str, object]:
@@ -133,7 +134,7 @@ def manage(
             subscription = subscriptions.from_manage_token(session, settings, token)
         context = {**_manage_context(settings, subscription, token), "error": str(exc)}
         return render(request, "digests/manage.html", context, status_code=400)  # type: ignore[no-any-return]
-    return RedirectResponse(f"/subscriptions/manage?token={token}&saved=1", status_code=303)
+    return see_other(f"/subscriptions/manage?token={token}&saved=1")
 
 
 @router.get("/unsubscribe")

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.community import collections
 from dailypapers.export.formats import FORMATS, MAX_EXPORT_PAPERS, Format, export
-from dailypapers.papers import feeds
-from dailypapers.papers.feeds import Sort
+from dailypapers.papers import listings
+from dailypapers.papers.listings import Sort
 from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import Period
 
@@ -30,7 +30,7 @@ def listing_papers(
     limit: int = MAX_EXPORT_PAPERS,
 ) -> list[Paper]:
     """The papers of a listing (a period, or every day when ``period`` is None) in its order."""
-    rows = feeds.entries(
+    rows = listings.entries(
         session,
         period.start if period else None,
         period.end if period else None,

@@ -11,7 +11,7 @@ from dailypapers.community import collections
 from dailypapers.deps import CurrentUser, SessionDep
 from dailypapers.export import services
 from dailypapers.export.formats import BY_EXTENSION, Format
-from dailypapers.papers.feeds import Sort
+from dailypapers.papers.listings import Sort
 from dailypapers.papers.periods import InvalidPeriod, PeriodKind, parse_period
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.params import IdPath

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from dailypapers.deps import SessionDep, SettingsDep
 from dailypapers.feeds.atom import build_feed
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, day_period, parse_period
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 
@@ -19,14 +19,14 @@ MAX_FEED_ENTRIES = 1000
 
 
 def _feed(session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str) -> Response:
-    rows = feeds.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES, with_authors=True)
+    rows = listings.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES, with_authors=True)
     body = build_feed(settings, title=period.label, page_path=page_path, feed_path=feed_path, rows=rows)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/feed.atom")
 def latest_feed(session: SessionDep, settings: SettingsDep) -> Response:
-    day = feeds.latest_day(session)
+    day = listings.latest_day(session)
     if day is None:
         raise HTTPException(404, "There are no papers yet, so there is no feed.")
     return _feed(session, settings, day_period(day), "/", "/feed.atom")
@@ -47,7 +47,7 @@ TRENDING_FEED_ENTRIES = 50
 @router.get("/papers/trending/feed.atom")
 def trending_feed(session: SessionDep, settings: SettingsDep) -> Response:
     """The top of the trending list (the same order as /papers/trending)."""
-    rows = feeds.entries(session, sort=feeds.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True)
+    rows = listings.entries(session, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True)
     body = build_feed(
         settings, title="Trending", page_path="/papers/trending", feed_path="/papers/trending/feed.atom", rows=rows
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import HTTPException, Path
 from sqlalchemy.orm import Session
 
-from dailypapers.papers import feeds
+from dailypapers.papers import listings
 from dailypapers.papers.ids import ARXIV_ID_PATTERN, InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import Paper
 
@@ -30,7 +30,7 @@ def paper_or_404(session: Session, arxiv_id: str) -> Paper:
         normalized = normalize_arxiv_id(arxiv_id)
     except InvalidArxivId as exc:
         raise HTTPException(404, f"Paper not found: {exc}") from exc
-    paper = feeds.paper_by_arxiv_id(session, normalized)
+    paper = listings.paper_by_arxiv_id(session, normalized)
     if paper is None:
         raise HTTPException(404, f"Paper not found: {normalized}")
     return paper

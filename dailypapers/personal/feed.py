@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,12 +12,13 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.papers.categories import categories_condition
-from dailypapers.papers.feeds import Card, Sort, cards_where, entry_filters
+from dailypapers.papers.listings import Card, Sort, cards_where, entry_filters, latest_day
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.periods import Period
+from dailypapers.papers.periods import Period, day_period, week_period
 from dailypapers.personal.services import rank_ids
 
 MAX_CANDIDATES = 2000
+PeriodName = Literal["today", "week"]  # what /for-you and /api/for-you take as ?period=
 
 
 class Mode(StrEnum):
@@ -73,3 +75,19 @@ def for_you(session: Session, settings: Settings, user: User, period: Period, li
         return ForYou(Mode.categories, [Recommendation(c, None, None) for c in listing.cards])
     listing = cards_where(session, conditions, Sort.trending, 0, limit)
     return ForYou(Mode.trending, [Recommendation(c, None, None) for c in listing.cards])
+
+
+def named_period(session: Session, name: PeriodName) -> Period | None:
+    """The latest day with papers ("today") or its week; None while nothing is loaded."""
+    latest = latest_day(session)
+    if latest is None:
+        return None
+    return day_period(latest) if name == "today" else week_period(latest)
+
+
+def for_you_in(
+    session: Session, settings: Settings, user: User, name: PeriodName, limit: int
+) -> tuple[Period | None, ForYou | None]:
+    """The page's and the API's feed: the named period and ``user``'s ranking of it (both None when empty)."""
+    period = named_period(session, name)
+    return period, (for_you(session, settings, user, period, limit) if period else None)

@@ -12,60 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
-from dailypapers.personal.model import MIN_POSITIVES, RANDOM_NEGATIVES, InterestModel, Vectors, fit, nearest
+from dailypapers.personal.interest import MIN_POSITIVES, RANDOM_NEGATIVES, InterestModel, fit, nearest
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.personal.signals import signals_of, users_with_signals
-from dailypapers.search.embedder import MiniLMOnnx
-from dailypapers.search.models import PaperVector
-
-MINILM_DIM = 384
-
-
-def embedding_model(settings: Settings) -> tuple[str, int]:
-    """(model id, dimensions) of the configured embedder, without loading it."""
-    if settings.embedder == "minilm":
-        return MiniLMOnnx.model_id, MINILM_DIM
-    return f"openai:{settings.embedding_model}", settings.embedding_dim
-
-
-def vectors_for(session: Session, model_id: str, dim: int, paper_ids: list[int]) -> dict[int, Vectors]:
-    found: dict[int, Vectors] = {}
-    for start in range(0, len(paper_ids), 900):
-        chunk = paper_ids[start : start + 900]
-        rows = session.execute(
-            select(PaperVector.paper_id, PaperVector.vector).where(
-                PaperVector.model == model_id, PaperVector.dim == dim, PaperVector.paper_id.in_(chunk)
-            )
-        )
-        for paper_id, blob in rows:
-            found[paper_id] = np.frombuffer(blob, dtype="<f4").astype(np.float32)
-    return found
-
-
-def _background(session: Session, model_id: str, dim: int, exclude: set[int]) -> Vectors:
-    rows = session.execute(
-        select(PaperVector.paper_id, PaperVector.vector)
-        .where(PaperVector.model == model_id, PaperVector.dim == dim)
-        .order_by(func.random())
-        .limit(RANDOM_NEGATIVES + len(exclude))
-    )
-    kept = [np.frombuffer(blob, dtype="<f4") for paper_id, blob in rows if paper_id not in exclude]
-    return np.array(kept[:RANDOM_NEGATIVES], dtype=np.float32).reshape(-1, dim)
+from dailypapers.search.vectors.format import configured_model
+from dailypapers.search.vectors.store import random_vectors, vectors_for
 
 
 def refit_user(db: Database, settings: Settings, user_id: int) -> bool:
     """Fit (or drop) ``user_id``'s model from their current signals; True when a model is stored."""
-    model_id, dim = embedding_model(settings)
+    identity = configured_model(settings)
+    model_id, dim = identity
     with db.read() as session:
         signals = signals_of(session, user_id)
-        positive_vectors = vectors_for(session, model_id, dim, list(signals.positives))
-        negative_vectors = vectors_for(session, model_id, dim, list(signals.negatives))
-        background = _background(session, model_id, dim, set(signals.positives) | set(signals.negatives))
+        positive_vectors = vectors_for(session, identity, list(signals.positives))
+        negative_vectors = vectors_for(session, identity, list(signals.negatives))
+        seen = set(signals.positives) | set(signals.negatives)
+        background = random_vectors(session, identity, RANDOM_NEGATIVES, seen)
     positives = np.array(list(positive_vectors.values()), dtype=np.float32).reshape(-1, dim)
     negatives = np.array(list(negative_vectors.values()), dtype=np.float32).reshape(-1, dim)
     model = fit(positives, negatives, background, seed=user_id) if len(background) else None
@@ -91,7 +59,7 @@ def refit_user(db: Database, settings: Settings, user_id: int) -> bool:
 
 def stale_users(db: Database, settings: Settings) -> list[int]:
     """Users whose signals changed since their model was fitted (or who have signals and no model yet)."""
-    model_id, _ = embedding_model(settings)
+    model_id = configured_model(settings).model_id
     with db.read() as session:
         stored = {
             row.user_id: row
@@ -110,7 +78,7 @@ def stale_users(db: Database, settings: Settings) -> list[int]:
 
 
 def load_model(session: Session, settings: Settings, user_id: int) -> InterestModel | None:
-    model_id, dim = embedding_model(settings)
+    model_id, dim = configured_model(settings)
     row = session.get(InterestModelRow, user_id)
     if row is None or row.model_id != model_id or row.dim != dim:
         return None
@@ -135,17 +103,17 @@ def rank_ids(
     signals = signals_of(session, user_id)
     seen = set(signals.positives) | set(signals.negatives)
     candidates = [i for i in candidate_ids if i not in seen]
-    model_id, dim = embedding_model(settings)
-    vectors = vectors_for(session, model_id, dim, candidates)
+    identity = configured_model(settings)
+    vectors = vectors_for(session, identity, candidates)
     with_vectors = [i for i in candidates if i in vectors]
     if not with_vectors:
         return []
     matrix = np.array([vectors[i] for i in with_vectors], dtype=np.float32)
     scores = model.score(matrix)
     order = np.argsort(-scores, kind="stable")[:limit]
-    liked = vectors_for(session, model_id, dim, list(signals.positives))
+    liked = vectors_for(session, identity, list(signals.positives))
     liked_ids = list(liked)
-    liked_matrix = np.array([liked[i] for i in liked_ids], dtype=np.float32).reshape(-1, dim)
+    liked_matrix = np.array([liked[i] for i in liked_ids], dtype=np.float32).reshape(-1, identity.dim)
     closest = nearest(liked_matrix, matrix[order])
     return [
         Pick(with_vectors[i], float(scores[i]), liked_ids[j] if liked_ids else None)

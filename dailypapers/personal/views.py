@@ -1,80 +1,23 @@
-"""``/for-you``: the period's papers ranked for the logged-in user, with the cold-start tools (categories,
-library import) and ``GET /api/for-you`` for API clients."""
+"""The "for you" tools of one feature: the library import (a cold start) and ``GET /api/for-you`` for API
+clients. The ``/for-you`` page itself spans features and lives in pages/for_you.py."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.accounts.models import User
 from dailypapers.deps import TOKEN_REQUIRED, CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
-from dailypapers.digests.subscriptions import SubscriptionRefused, clean_categories
-from dailypapers.papers import feeds
-from dailypapers.papers.periods import Period, day_period, week_period
 from dailypapers.personal import library
-from dailypapers.personal.feed import ForYou, for_you
-from dailypapers.personal.model import MIN_POSITIVES
-from dailypapers.votes.services import voted_ids
+from dailypapers.personal.feed import PeriodName, for_you_in
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["for you"])
-PeriodName = Literal["today", "week"]
-
-
-def _period(session: SessionDep, name: PeriodName) -> Period | None:
-    latest = feeds.latest_day(session)
-    if latest is None:
-        return None
-    return day_period(latest) if name == "today" else week_period(latest)
-
-
-def _feed(
-    session: SessionDep, settings: SettingsDep, user: User, name: PeriodName, limit: int
-) -> tuple[Period | None, ForYou | None]:
-    period = _period(session, name)
-    return period, (for_you(session, settings, user, period, limit) if period else None)
-
-
-@router.get("/for-you")
-def page(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: CurrentUser,
-    period: Annotated[PeriodName, Query()] = "today",
-) -> Response:
-    chosen, feed = _feed(session, settings, user, period, 30)
-    cards = [item.card for item in feed.items] if feed else []
-    context = {
-        "period_name": period,
-        "period": chosen,
-        "feed": feed,
-        "voted_ids": voted_ids(session, user, [c.paper_id for c in cards]),
-        "min_positives": MIN_POSITIVES,
-        "is_for_you": True,
-    }
-    return render(request, "personal/for_you.html", context)  # type: ignore[no-any-return]
-
-
-@router.post("/for-you/categories", dependencies=[CsrfChecked])
-def set_categories(
-    db: DatabaseDep, user: CurrentUser, categories: Annotated[str, Form(max_length=20_000)] = ""
-) -> Response:
-    try:
-        cleaned = clean_categories(categories)
-    except SubscriptionRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
-    with db.write() as session:
-        stored = session.get(User, user.id)
-        if stored is not None:
-            stored.interest_categories = cleaned
-    return RedirectResponse("/for-you", status_code=303)
 
 
 @router.post("/for-you/import", dependencies=[CsrfChecked])
@@ -121,7 +64,7 @@ def api(
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ) -> ForYouOut:
     """Papers of the latest day (or its week) ranked for the token's owner."""
-    chosen, feed = _feed(session, settings, user, period, limit)
+    chosen, feed = for_you_in(session, settings, user, period, limit)
     if chosen is None or feed is None:
         return ForYouOut(mode="trending", period=period, papers=[])
     papers = [

@@ -15,9 +15,9 @@ from typing import Protocol
 
 import httpx
 import numpy as np
-import numpy.typing as npt
 
 from dailypapers.config import Settings
+from dailypapers.search.vectors.format import MINILM_DIM, MINILM_MODEL_ID, Vectors, openai_model_id
 
 TOKENIZER_PATH = Path(__file__).resolve().parent / "model" / "tokenizer.json"
 # all-MiniLM-L6-v2 was trained on sequences of at most 256 word pieces; longer input is truncated.
@@ -25,8 +25,6 @@ MAX_TOKENS = 256
 # Texts per model call. Attention activations grow with batch x length^2: on 2 cores a batch of 4 embeds as fast
 # as 32 (~35 abstracts/s) with a peak of ~390 MB instead of ~1.4 GB, which keeps the demo site small.
 BATCH_SIZE = 4
-
-Vectors = npt.NDArray[np.float32]
 
 
 class Embedder(Protocol):
@@ -53,8 +51,8 @@ def _normalise(matrix: Vectors) -> Vectors:
 class MiniLMOnnx:
     """all-MiniLM-L6-v2 (int8 ONNX) with mean pooling, as sentence-transformers computes it."""
 
-    model_id = "all-MiniLM-L6-v2-onnx-int8"
-    dim = 384
+    model_id = MINILM_MODEL_ID
+    dim = MINILM_DIM
 
     def __init__(self, threads: int = 0) -> None:
         import onnxruntime
@@ -99,7 +97,7 @@ class OpenAICompatible:
     """Any server speaking OpenAI's ``POST {url}/embeddings`` (vLLM, llama.cpp, text-embeddings-inference…)."""
 
     def __init__(self, url: str, model: str, dim: int, api_key: str = "", timeout: float = 60.0) -> None:
-        self.model_id = f"openai:{model}"
+        self.model_id = openai_model_id(model)
         self.dim = dim
         self._model = model
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

@@ -1,4 +1,4 @@
-"""Paper vectors: one per paper and embedding model, float32 bytes (served from memory, see index.py)."""
+"""Paper vectors: one per paper and embedding model, float32 bytes (format in vectors/format.py)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,16 @@
 """Search and similar papers: keyword, semantic and hybrid (reciprocal-rank fusion), exact matches pinned.
 
-One ``SearchEngine`` per process (``app.state.search`` in the web app) holds the embedder and the in-memory
-vector index. Until a paper has a vector, keyword search still finds it: semantic and hybrid simply have fewer
-vector candidates.
+One ``SearchEngine`` per process (``app.state.search`` in the web app) holds the embedder and the vector
+backend. Requests only read: a refresher thread, started with ``start()`` in the app's lifespan, brings the
+backend up to date every ``REFRESH_SECONDS`` (new vectors appended, or on pgvector the column filled), and
+``refresh_now()`` does it at once for the CLI, jobs and tests. Until a paper has a vector, keyword search still
+finds it: semantic and hybrid simply have fewer vector candidates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,12 +20,15 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.db import Database, database_fault, error_summary
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder
-from dailypapers.search.index import PgVectorIndex, VectorIndex, has_pgvector
 from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, filter_sql, filtered_text
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
+from dailypapers.search.vectors import VectorBackend, make_backend
+from dailypapers.search.vectors.format import ModelIdentity, configured_model
+
+log = logging.getLogger(__name__)
 
 # Default reciprocal-rank fusion constant (Cormack et al. 2009); DAILYPAPERS_SEARCH_RRF_K overrides it, and
 # benchmarks/search_quality.py compares values on SciFact train.
@@ -34,6 +40,12 @@ MAX_RESULTS = 500
 FILTERED_VECTOR_POOL = 2000
 # Threads that embed queries for hybrid search beside the keyword query (one per spare core is enough).
 SEMANTIC_THREADS = 2
+# How often the refresher thread looks for new vectors: "a paper embedded a few seconds ago" is fresh enough,
+# and each look is one COUNT/MAX query.
+REFRESH_SECONDS = 5.0
+# How long close() waits for a refresh in progress (a full reload of a large matrix) before leaving it; the
+# thread is a daemon, so it never holds up the process's exit.
+STOP_TIMEOUT_SECONDS = 10.0
 
 
 class Mode(StrEnum):
@@ -66,17 +78,89 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
 
 
 class SearchEngine:
-    def __init__(self, db: Database, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        refresh_seconds: float = REFRESH_SECONDS,
+    ) -> None:
         self.db = db
         self.settings = settings
+        self.refresh_seconds = refresh_seconds
         self._embedder = embedder
-        self._index: VectorIndex | PgVectorIndex | None = None
+        self._index: VectorBackend | None = None
         self._index_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._refresher: threading.Thread | None = None
+        # Rounds of the refresher begun and finished, so a caller can wait for one that began after its write.
+        self._rounds = threading.Condition()
+        self._begun = 0
+        self._finished = 0
         self.keyword: KeywordBackend = backend_for_dialect(db.engine.dialect.name)
         self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="dailypapers-search")
 
+    def start(self) -> None:
+        """Load the vectors once, then keep them current in a background thread (the web app's lifespan).
+
+        The first load happens before this returns, so the first requests already search every stored vector;
+        a failure (database down at start) is logged and retried by the thread, and keyword search still works.
+        """
+        if self.running:
+            return
+        self._stop.clear()
+        self._refresh_logged()
+        self._refresher = threading.Thread(target=self._refresh_loop, name="dailypapers-vectors", daemon=True)
+        self._refresher.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the refresher thread is alive."""
+        return self._refresher is not None and self._refresher.is_alive()
+
     def close(self) -> None:
+        self._stop.set()
+        if self._refresher is not None:
+            self._refresher.join(STOP_TIMEOUT_SECONDS)
+        with self._rounds:
+            self._rounds.notify_all()  # waiters give up now rather than at their timeout
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def refresh_now(self) -> None:
+        """Bring the vector backend up to date now (CLI, jobs, tests; the refresher thread does it for the web)."""
+        self.index.refresh()
+
+    def wait_for_refresh(self, timeout: float) -> bool:
+        """Block until a refresher round that began after this call has finished (tests: "vectors written now
+        are searchable", without sleeping); False on timeout or when no refresher runs."""
+        with self._rounds:
+            target = self._begun + 1
+            return self._rounds.wait_for(lambda: self._finished >= target or not self.running, timeout) and (
+                self._finished >= target
+            )
+
+    def _refresh_logged(self) -> None:
+        with self._rounds:
+            self._begun += 1
+            round_number = self._begun
+        try:
+            self.refresh_now()
+        except Exception as error:  # the thread must outlive a database outage; the next round retries
+            fault = database_fault(error)
+            if fault is None:
+                log.exception("refreshing the vector index failed")
+            else:
+                # Requests and /readyz report an outage (a warning line each); this thread only retries.
+                log.info("vector index not refreshed: database %s (%s)", fault, error_summary(error))
+        finally:
+            with self._rounds:
+                self._finished = round_number
+                self._rounds.notify_all()
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(self.refresh_seconds):
+            self._refresh_logged()
 
     @property
     def embedder(self) -> Embedder:
@@ -85,26 +169,21 @@ class SearchEngine:
         return self._embedder
 
     @property
-    def index(self) -> VectorIndex | PgVectorIndex:
+    def model(self) -> ModelIdentity:
+        """The model whose vectors are searched: the given embedder's, else the configured one (not loaded)."""
+        if self._embedder is not None:
+            return ModelIdentity(self._embedder.model_id, self._embedder.dim)
+        return configured_model(self.settings)
+
+    @property
+    def index(self) -> VectorBackend:
+        """The vector backend as of its last refresh; reading it never touches the stored vectors."""
         if self._index is None:
-            # Once per process: the first requests after a start arrive together, and each would otherwise load
-            # the model and open a second database connection at the same time.
+            # Once per process: the first requests after a start may arrive together.
             with self._index_lock:
                 if self._index is None:
-                    self._index = self._make_index()
-        self._index.refresh()
+                    self._index = make_backend(self.db, self.settings, self.model)
         return self._index
-
-    def _make_index(self) -> VectorIndex | PgVectorIndex:
-        if has_pgvector(self.db):
-            return PgVectorIndex(self.db, self.embedder.model_id, self.embedder.dim)
-        return VectorIndex(
-            self.db,
-            self.embedder.model_id,
-            self.embedder.dim,
-            ann_threshold=self.settings.vector_ann_threshold,
-            nprobe=self.settings.vector_nprobe,
-        )
 
     def _pinned(self, session: Session, query: ParsedQuery) -> list[int]:
         pinned: list[int] = []

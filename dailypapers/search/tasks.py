@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from sqlalchemy import and_, func, select
 
 from dailypapers.db import Database, utcnow
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder, paper_text
-from dailypapers.search.index import PgVectorIndex, has_pgvector
 from dailypapers.search.models import PaperVector
+from dailypapers.search.vectors.format import to_blob
+from dailypapers.search.vectors.pgvector import PgVectorIndex, has_pgvector
 
 BATCH = 64
 # One scheduler run embeds at most this many papers (~2 min on 2 cores), then yields to other jobs.
@@ -64,7 +64,7 @@ def embed_pending(
                     paper_id=paper_id,
                     model=embedder.model_id,
                     dim=embedder.dim,
-                    vector=np.ascontiguousarray(vector, dtype="<f4").tobytes(),
+                    vector=to_blob(vector),
                     created_at=now,
                 )
                 for (paper_id, _, _), vector in zip(rows, vectors, strict=True)

@@ -14,6 +14,7 @@ from dailypapers.deps import SessionDep
 from dailypapers.papers.periods import InvalidPeriod, parse_day
 from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
 from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.web.forms import is_htmx
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -84,5 +85,5 @@ def search_page(
     except InvalidQuery as exc:
         raise HTTPException(400, str(exc)) from exc
     # htmx asks for the results only (search as you type); everyone else gets the whole page.
-    template = "_search_results.html" if request.headers.get("HX-Request") else "search.html"
+    template = "_search_results.html" if is_htmx(request) else "search.html"
     return render(request, template, context)  # type: ignore[no-any-return]

@@ -9,13 +9,13 @@ from urllib.parse import quote, urlsplit
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from dailypapers.db import DatabaseBusy, database_fault, error_summary
 from dailypapers.deps import LoginRequired
-from dailypapers.web.forms import safe_next
+from dailypapers.web.forms import redirect_after_post, safe_next
 from dailypapers.web.ratelimit import RateLimited
 from dailypapers.web.templating import render
 
@@ -97,9 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         back = request.url.path if request.method == "GET" else urlsplit(request.headers.get("referer", "")).path
         where = f"/login?next={quote(safe_next(back), safe='/')}"
-        if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": where})
-        return RedirectResponse(where, status_code=303)
+        return redirect_after_post(request, where)
 
     @app.exception_handler(PermissionError)
     async def _forbidden(request: Request, exc: PermissionError) -> Response:

@@ -19,13 +19,23 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-def back_to(request: Request, target: str | None, default: str = "/") -> Response:
-    """After a successful POST: 303 to ``target`` (htmx: an HX-Redirect header, as htmx follows no 303)."""
-    where = safe_next(target, default)
-    if request.headers.get("hx-request"):
-        return Response(status_code=204, headers={"HX-Redirect": where})
-    return RedirectResponse(where, status_code=303)
-
-
 def is_htmx(request: Request) -> bool:
+    """The request came from htmx (it sends ``HX-Request: true``): answer with a fragment, not a page."""
     return request.headers.get("hx-request") == "true"
+
+
+def see_other(url: str) -> RedirectResponse:
+    """After a POST: 303, so a reload of the next page does not send the form again."""
+    return RedirectResponse(url, status_code=303)
+
+
+def redirect_after_post(request: Request, where: str) -> Response:
+    """``see_other``, except for htmx, which follows no 303 in place: an HX-Redirect header makes it navigate."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": where})
+    return see_other(where)
+
+
+def back_to(request: Request, target: str | None, default: str = "/") -> Response:
+    """After a successful POST, back to the same-site ``target`` (``default`` when it is missing or foreign)."""
+    return redirect_after_post(request, safe_next(target, default))

@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.pages.listings import listing_context
+from dailypapers.pages.paper import paper_context
 from dailypapers.papers.periods import PeriodKind, day_period, parse_week
-from dailypapers.papers.views import listing_context, paper_context
 from tests.factories import load_days
 
 

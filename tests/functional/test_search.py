@@ -81,6 +81,7 @@ def test_semantic_finds_meaning_without_shared_words(loaded: Database, client: T
 
 def test_hybrid_fuses_both(loaded: Database, settings: Settings) -> None:
     engine = SearchEngine(loaded, settings)
+    engine.refresh_now()
     query = parse_query("diphoton production at hadron colliders")
     with loaded.read() as session:
         keyword = [i for i, _ in engine.ranked_ids(session, query, Mode.keyword, 20)]
@@ -174,7 +175,9 @@ def test_similar_papers(loaded: Database, client: TestClient, settings: Settings
     with loaded.read() as session:
         paper = session.scalar(select(Paper).where(Paper.arxiv_id == "0704.0001"))
         assert paper is not None
-        similar = SearchEngine(loaded, settings).similar(session, paper)
+        engine = SearchEngine(loaded, settings)
+        engine.refresh_now()
+        similar = engine.similar(session, paper)
     assert similar and all(r.arxiv_id != "0704.0001" for r in similar)
 
 
@@ -224,14 +227,15 @@ def test_huggingface_hub_list_papers(loaded: Database, live_server: str) -> None
 
 @pytest.mark.sqlite_only
 def test_sqlite_uses_the_in_memory_vector_index(loaded: Database, settings: Settings) -> None:
-    from dailypapers.search.index import VectorIndex
+    from dailypapers.search.vectors.memory import VectorIndex
 
     assert isinstance(SearchEngine(loaded, settings).index, VectorIndex)
 
 
 @pytest.mark.postgresql_only
 def test_postgresql_uses_pgvector_when_the_extension_is_there(loaded: Database, settings: Settings) -> None:
-    from dailypapers.search.index import PgVectorIndex, VectorIndex, has_pgvector
+    from dailypapers.search.vectors.memory import VectorIndex
+    from dailypapers.search.vectors.pgvector import PgVectorIndex, has_pgvector
 
     if not has_pgvector(loaded):
         message = "this PostgreSQL has no pgvector (scripts/ensure_pgvector.sh builds it; `make test` runs it)"
@@ -239,10 +243,11 @@ def test_postgresql_uses_pgvector_when_the_extension_is_there(loaded: Database, 
             pytest.fail(f"{message}; DAILYPAPERS_REQUIRE_POSTGRES=1 makes this a failure")
         pytest.skip(message)
     engine = SearchEngine(loaded, settings)
+    engine.refresh_now()
     index = engine.index
     assert isinstance(index, PgVectorIndex) and len(index) == 119
     exact = VectorIndex(loaded, index.model_id, index.dim)
-    exact.refresh(force=True)
+    exact.refresh()
     query = get_embedder(settings).embed(["diphoton production at hadron colliders"])[0]
     approximate = [pid for pid, _ in index.search(query, 10)]
     assert len(set(approximate) & {pid for pid, _ in exact.search(query, 10)}) >= 9  # recall@10 vs exact

@@ -10,8 +10,9 @@ from dailypapers.db import Database
 from dailypapers.papers.importing import import_paper_batch
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import ImportSummary
-from dailypapers.search.index import VectorIndex
 from dailypapers.search.models import PaperVector
+from dailypapers.search.vectors.format import to_blob
+from dailypapers.search.vectors.memory import VectorIndex
 
 MODEL = "test-model"
 DIM = 32
@@ -34,7 +35,7 @@ def _papers(db: Database, count: int, start: int = 0) -> list[int]:
 def _store(db: Database, ids: list[int], vectors: np.ndarray, when: dt.datetime) -> None:
     with db.write() as session:
         session.add_all(
-            PaperVector(paper_id=i, model=MODEL, dim=DIM, vector=v.astype("<f4").tobytes(), created_at=when)
+            PaperVector(paper_id=i, model=MODEL, dim=DIM, vector=to_blob(v), created_at=when)
             for i, v in zip(ids, vectors, strict=True)
         )
 
@@ -50,7 +51,7 @@ def test_exact_search_and_incremental_refresh(db: Database) -> None:
     vectors = _unit(rng, 50)
     _store(db, ids, vectors, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     index = VectorIndex(db, MODEL, DIM)
-    index.refresh(force=True)
+    index.refresh()
     assert len(index) == 50
     hits = index.search(vectors[7], 3)
     assert hits[0][0] == ids[7] and hits[0][1] == pytest.approx(1.0, abs=1e-5)
@@ -58,7 +59,7 @@ def test_exact_search_and_incremental_refresh(db: Database) -> None:
     more = _papers(db, 10, start=50)
     _store(db, more, _unit(rng, 10), dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
     matrix_before = index.matrix
-    index.refresh(force=True)
+    index.refresh()
     assert len(index) == 60
     assert index.matrix[:50].tobytes() == matrix_before.tobytes()  # appended, not reloaded
     assert index.vector_of(more[0]) is not None
@@ -70,7 +71,7 @@ def test_ann_index_past_the_threshold(db: Database) -> None:
     vectors = _unit(rng, 2000)
     _store(db, ids, vectors, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     index = VectorIndex(db, MODEL, DIM, ann_threshold=1000, nprobe=64)
-    index.refresh(force=True)
+    index.refresh()
     assert index.wait_for_ann()
     queries = _unit(rng, 20)
     recall = np.mean(
@@ -80,6 +81,6 @@ def test_ann_index_past_the_threshold(db: Database) -> None:
     more = _papers(db, 5, start=2000)
     new_vectors = _unit(rng, 5)
     _store(db, more, new_vectors, dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
-    index.refresh(force=True)
+    index.refresh()
     assert index.ann is not None
     assert index.search(new_vectors[0], 1)[0][0] == more[0]  # new vectors reach the ANN index too

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dailypapers.personal.interest import MIN_POSITIVES, InterestModel, cluster_count, fit, nearest
 from dailypapers.personal.library import LibraryRefused, Reference, parse_library
-from dailypapers.personal.model import MIN_POSITIVES, InterestModel, cluster_count, fit, nearest
 
 
 def unit(rows: np.ndarray) -> np.ndarray:

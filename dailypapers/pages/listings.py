@@ -1,0 +1,118 @@
+"""The listing pages: home (the latest day), a day, week or month, and trending. Each context builder is a
+plain function (tested with plain asserts); each handler parses, calls one builder and renders."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from dailypapers.accounts.models import User
+from dailypapers.config import Settings
+from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
+from dailypapers.pages.marks import voted_cards
+from dailypapers.papers import listings
+from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
+from dailypapers.web.templating import render
+
+router = APIRouter(include_in_schema=False)  # listings: matched first, they are most of the traffic
+# /papers/trending keeps its own router so app.py can add it where it always was (before the paper page).
+trending_router = APIRouter(include_in_schema=False)
+MAX_TRENDING_PAGES = 20
+
+
+QueryParam = Annotated[str | None, Query(max_length=listings.MAX_QUERY_CHARS, description="Filter by title/abstract")]
+PageParam = Annotated[int, Query(ge=1, le=10_000)]
+
+
+def listing_context(
+    session: Session,
+    settings: Settings,
+    period: Period,
+    q: str | None = None,
+    page: int = 1,
+    user: User | None = None,
+) -> dict[str, Any]:
+    """Everything a listing page shows: one page of cards, the period and its neighbours, the views."""
+    q = (q or "").strip() or None
+    # A day is short enough to show whole (at most ~50 papers); weeks and months are paged.
+    per_page = 200 if period.kind is PeriodKind.date else settings.page_size
+    result = listings.listing(session, period, q=q, offset=(page - 1) * per_page, limit=per_page)
+    previous, following = listings.neighbours(session, period)
+    return {
+        "period": period,
+        "cards": result.cards,
+        "voted_ids": voted_cards(session, user, result.cards),
+        "total": result.total,
+        "q": q,
+        "page": page,
+        "pages": max(1, math.ceil(result.total / per_page)),
+        "previous": previous,
+        "next": following,
+        "views": {kind.value: containing(kind, period.start) for kind in PeriodKind},
+        "feed_path": f"{period.path}/feed.atom",
+    }
+
+
+def trending_context(session: Session, settings: Settings, page: int = 1, user: User | None = None) -> dict[str, Any]:
+    per_page = settings.page_size
+    result = listings.trending(session, offset=(page - 1) * per_page, limit=per_page)
+    return {
+        "cards": result.cards,
+        "voted_ids": voted_cards(session, user, result.cards),
+        "page": page,
+        "pages": min(MAX_TRENDING_PAGES, max(1, math.ceil(result.total / per_page))),
+        "is_trending": True,
+    }
+
+
+def _period_or_400(kind: PeriodKind, text: str) -> Period:
+    try:
+        return parse_period(kind, text)
+    except InvalidPeriod as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/")
+@router.get("/papers")
+def home(
+    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, q: QueryParam = None
+) -> Response:
+    day = listings.latest_day(session)
+    if day is None:
+        return render(request, "empty.html", {})  # type: ignore[no-any-return]
+    context = listing_context(session, settings, day_period(day), q, user=user)
+    context.update(is_home=True, feed_path="/feed.atom")
+    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+
+
+@router.get("/papers/{kind:period}/{slug}")
+def period_page(
+    request: Request,
+    kind: str,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    q: QueryParam = None,
+    page: PageParam = 1,
+) -> Response:
+    period = _period_or_400(PeriodKind(kind), slug)
+    context = listing_context(session, settings, period, q, page, user)
+    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+
+
+@trending_router.get("/papers/trending")
+def trending(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    page: Annotated[int, Query(ge=1, le=MAX_TRENDING_PAGES)] = 1,
+) -> Response:
+    context = trending_context(session, settings, page, user)
+    return render(request, "ranking/trending.html", context)  # type: ignore[no-any-return]

@@ -1,0 +1,83 @@
+"""The paper page: the paper, its listing entry, the community around it (comments, claims), the visitor's
+marks (vote, collections, dismissal) and similar papers from search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from dailypapers.accounts.models import User
+from dailypapers.api.markdown import markdown_response, wants_markdown
+from dailypapers.community import claims, comments
+from dailypapers.deps import OptionalUser, SessionDep
+from dailypapers.pages.marks import paper_marks
+from dailypapers.papers import listings
+from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
+from dailypapers.papers.models import Paper
+from dailypapers.papers.periods import day_period
+from dailypapers.search.services import SearchEngine
+from dailypapers.web.templating import render
+
+# Its catch-all path must come after every other /papers/... route (trending, votes, feeds): app.py adds it last.
+router = APIRouter(include_in_schema=False)
+
+
+def paper_context(
+    session: Session, arxiv_id: str, engine: SearchEngine | None = None, user: User | None = None
+) -> dict[str, Any] | None:
+    paper = listings.paper_by_arxiv_id(session, arxiv_id)
+    if paper is None:
+        return None
+    entry = listings.entry_for(session, paper)
+    return {
+        **community_context(session, paper, user),
+        **paper_marks(session, user, paper),
+        "similar": engine.similar(session, paper) if engine is not None else [],
+        "paper": paper,
+        "authors": paper.author_list,
+        "entry": entry,
+        "submitter": entry.submitted_by if entry else None,
+        "day_period": day_period(entry.day) if entry else None,
+        "links": paper_links(paper.arxiv_id, paper.github_repo, paper.project_page),
+    }
+
+
+def community_context(session: Session, paper: Paper, user: User | None) -> dict[str, Any]:
+    """The comment thread (curators also see hidden comments) and the visitor's authorship claims."""
+    nodes = comments.flatten(comments.thread(session, paper, include_hidden=bool(user and user.is_curator)))
+    return {
+        "comments": nodes,
+        "comment_count": sum(1 for n in nodes if n.comment.is_visible),
+        "my_claims": {c.author_id: c for c in claims.claims_of(session, user, paper)} if user is not None else {},
+    }
+
+
+def paper_links(arxiv_id: str, github_repo: str | None, project_page: str | None) -> list[tuple[str, str]]:
+    links = [
+        ("arXiv page", f"https://arxiv.org/abs/{arxiv_id}"),
+        ("PDF", f"https://arxiv.org/pdf/{arxiv_id}"),
+    ]
+    if github_repo:
+        links.append(("Code", github_repo))
+    if project_page:
+        links.append(("Project page", project_page))
+    return links
+
+
+@router.get("/papers/{arxiv_id:path}")
+def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: OptionalUser) -> Response:
+    try:
+        parsed = parse_arxiv_id(arxiv_id)
+    except InvalidArxivId as exc:
+        raise HTTPException(404, f"No paper here: {exc}.") from exc
+    if str(parsed.id) != arxiv_id:
+        return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
+    if wants_markdown(request):  # HfApi.read_paper's other door: the same URL, asked for Markdown
+        return markdown_response(session, parsed.id)
+    context = paper_context(session, parsed.id, request.app.state.search, user)
+    if context is None:
+        raise HTTPException(404, f"We have no paper {parsed.id} yet.")
+    return render(request, "paper.html", context)  # type: ignore[no-any-return]
