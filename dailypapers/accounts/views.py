@@ -18,17 +18,18 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dailypapers.accounts import emails, services
+from dailypapers.accounts.auth import CurrentUser, is_remembered_browser, remember_browser
 from dailypapers.accounts.models import User
 from dailypapers.accounts.passwords import PASSWORD_MAX_CHARS, WeakPassword
-from dailypapers.accounts.tokens import InvalidToken
 from dailypapers.config import Settings
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.digests import subscriptions
 from dailypapers.email.interfaces import send_after_response
+from dailypapers.signing import InvalidToken
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import safe_next
 from dailypapers.web.params import IdPath
 from dailypapers.web.ratelimit import RateLimited, client_address, limit
-from dailypapers.web.security import clear_login_cookie, is_remembered_browser, remember_browser, set_login_cookie
+from dailypapers.web.security import clear_login_cookie, set_login_cookie
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -9,12 +9,12 @@ from fastapi import APIRouter, HTTPException, Query
 
 from dailypapers.accounts.models import User
 from dailypapers.api.schemas import AuthorOut, DailyPaperOut, ErrorOut, PaperOut, SubmitterOut
-from dailypapers.deps import SessionDep
 from dailypapers.papers import feeds
 from dailypapers.papers.feeds import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["papers"])
 

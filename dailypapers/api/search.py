@@ -10,11 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS, paper_out
 from dailypapers.api.schemas import PaperOut
-from dailypapers.deps import SessionDep
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.query import MAX_QUERY_CHARS, InvalidQuery, parse_query
 from dailypapers.search.services import Mode, SearchEngine
 from dailypapers.search.views import MAX_FILTER_CHARS, make_filters
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["search"])
 

@@ -10,8 +10,8 @@ import typer
 
 from dailypapers.cli.common import database, fail, out
 from dailypapers.config import Settings
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler, run_job
+from dailypapers.wiring import all_jobs
 
 
 def worker(

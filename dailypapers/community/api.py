@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.api.schemas import ErrorOut
 from dailypapers.community import comments, submissions
 from dailypapers.community.comments import CommentNode
-from dailypapers.deps import TOKEN_REQUIRED, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
+from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.params import Id
 from dailypapers.web.ratelimit import limit
 

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import claims
 from dailypapers.community.profiles import AUTHOR_PAGE_SIZE, author_profile
-from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SessionDep
 from dailypapers.web.params import IdPath, PositionForm
 from dailypapers.web.templating import render
 

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.community import collections
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SessionDep
 from dailypapers.web.forms import back_to
 from dailypapers.web.params import IdForm, IdPath, OptionalIdForm
 from dailypapers.web.templating import render

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.community.profiles import user_profile
-from dailypapers.deps import OptionalUser, SessionDep
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

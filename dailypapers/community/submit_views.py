@@ -10,10 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import submissions
-from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import DailyEntry
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.ratelimit import limit
 from dailypapers.web.templating import render
 

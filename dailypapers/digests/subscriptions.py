@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.accounts.services import AccountError, normalize_email
-from dailypapers.accounts.tokens import InvalidToken, sign, unsign
 from dailypapers.config import Settings
 from dailypapers.db import utcnow
 from dailypapers.digests.models import Frequency, Subscription, SubscriptionStatus
+from dailypapers.signing import InvalidToken, sign, unsign
 
 MAX_CATEGORIES = 20
 MAX_KEYWORDS = 20

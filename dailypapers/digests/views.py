@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dailypapers.accounts.tokens import InvalidToken
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.config import Settings
-from dailypapers.deps import CsrfChecked, DatabaseDep, OptionalUser, SettingsDep
 from dailypapers.digests import emails, subscriptions
 from dailypapers.digests.models import Subscription
 from dailypapers.email.interfaces import send_after_response
+from dailypapers.signing import InvalidToken
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.ratelimit import client_address, limit
 from dailypapers.web.templating import render
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
-from dailypapers.deps import SessionDep, SettingsDep
 from dailypapers.feeds.atom import build_feed
 from dailypapers.papers import feeds
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, day_period, parse_period
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
+from dailypapers.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 

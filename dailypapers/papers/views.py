@@ -10,16 +10,17 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.accounts.models import User
 from dailypapers.community.context import community_context
 from dailypapers.config import Settings
-from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
 from dailypapers.search.services import SearchEngine
 from dailypapers.votes.services import voted_ids
 from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
+from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)  # listings: matched first, they are most of the traffic

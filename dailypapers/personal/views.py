@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.accounts.models import User
-from dailypapers.deps import TOKEN_REQUIRED, CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.digests.subscriptions import SubscriptionRefused, clean_categories
 from dailypapers.papers import feeds
 from dailypapers.papers.periods import Period, day_period, week_period
@@ -20,6 +20,7 @@ from dailypapers.personal import library
 from dailypapers.personal.feed import ForYou, for_you
 from dailypapers.personal.model import MIN_POSITIVES
 from dailypapers.votes.services import voted_ids
+from dailypapers.web.deps import TOKEN_REQUIRED, CsrfChecked, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.papers import feeds
 from dailypapers.ranking import hotness
 from dailypapers.votes.services import voted_ids
+from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

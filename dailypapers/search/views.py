@@ -10,10 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from dailypapers.deps import SessionDep
 from dailypapers.papers.periods import InvalidPeriod, parse_day
 from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
 from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)

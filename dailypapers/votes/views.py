@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.votes import services
+from dailypapers.web.deps import CsrfChecked, DatabaseDep
 from dailypapers.web.forms import back_to, is_htmx
 from dailypapers.web.templating import render
 

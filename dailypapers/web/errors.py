@@ -14,7 +14,6 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from dailypapers.db import DatabaseBusy, database_fault, error_summary
-from dailypapers.deps import LoginRequired
 from dailypapers.web.forms import safe_next
 from dailypapers.web.ratelimit import RateLimited
 from dailypapers.web.templating import render
@@ -46,6 +45,11 @@ _FAULT_MESSAGES = {
 # so that one warning line is all that is logged: a handler for ``Exception`` runs there, and that middleware
 # re-raises after it, so uvicorn logged a second traceback of each failure.
 DATABASE_ERRORS = (DatabaseBusy, sa_exc.OperationalError, sa_exc.TimeoutError, psycopg.OperationalError)
+
+
+class LoginRequired(Exception):
+    """Raised by accounts' ``CurrentUser`` on a page that needs a login: pages redirect to /login, the API
+    answers 401. Defined here, with its handler, so the web toolkit needs no domain to handle it."""
 
 
 def _wants_json(request: Request) -> bool:
