@@ -31,7 +31,7 @@ def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, p
 
 @router.get("/curate")
 def curate(request: Request, session: SessionDep, user: CuratorUser) -> Response:
-    return render(request, "community/curate.html", {"claims": claims.pending_claims(session)})  # type: ignore[no-any-return]
+    return render(request, "community/curate.html", {"claims": claims.pending_claims(session)})
 
 
 @router.post("/claims/{claim_id}/{decision}", dependencies=[CsrfChecked])
@@ -54,4 +54,4 @@ def author_page(
     if profile is None:
         raise HTTPException(404, "No such author.")
     context = {**vars(profile), "page": page, "page_size": AUTHOR_PAGE_SIZE}
-    return render(request, "community/author.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/author.html", context)

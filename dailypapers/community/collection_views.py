@@ -62,7 +62,7 @@ def undismiss(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUse
 @router.get("/collections")
 def collections_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     context = {"summaries": collections.collections_of(session, user)}
-    return render(request, "community/collections.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/collections.html", context)
 
 
 @router.post("/collections", dependencies=[CsrfChecked])
@@ -73,7 +73,7 @@ def create(request: Request, db: DatabaseDep, user: CurrentUser, name: Name) -> 
     except collections.CollectionRefused as exc:
         with db.read() as session:
             context = {"summaries": collections.collections_of(session, user), "error": str(exc), "name": name}
-        return render(request, "community/collections.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "community/collections.html", context, status_code=400)
     return RedirectResponse(f"/collections/{collection.id}", status_code=303)
 
 
@@ -84,7 +84,7 @@ def collection_page(request: Request, collection_id: IdPath, session: SessionDep
     except collections.CollectionRefused as exc:
         raise HTTPException(404, str(exc)) from exc
     context = {"collection": collection, "papers": collections.papers_in(session, collection)}
-    return render(request, "community/collection.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/collection.html", context)
 
 
 @router.post("/collections/{collection_id}/rename", dependencies=[CsrfChecked])

@@ -19,4 +19,4 @@ def user_page(request: Request, username: str, session: SessionDep, viewer: Opti
     if profile is None:
         raise HTTPException(404, f"No user {username}.")
     context = dict(vars(profile))  # shallow: the ORM objects themselves, not copies
-    return render(request, "community/user.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/user.html", context)

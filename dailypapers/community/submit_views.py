@@ -23,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/submit")
 def submit_page(request: Request, settings: SettingsDep, user: CurrentUser) -> Response:
-    return render(request, "community/submit.html", {"value": ""})  # type: ignore[no-any-return]
+    return render(request, "community/submit.html", {"value": ""})
 
 
 @router.post("/submit", dependencies=[CsrfChecked])
@@ -39,10 +39,10 @@ def submit(
         result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, arxiv_id)
     except submissions.SubmissionRefused as exc:
         context = {"value": arxiv_id, "error": str(exc)}
-        return render(request, "community/submit.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "community/submit.html", context, status_code=400)
     except submissions.SourceUnavailable as exc:
         context = {"value": arxiv_id, "error": str(exc)}
-        return render(request, "community/submit.html", context, status_code=502)  # type: ignore[no-any-return]
+        return render(request, "community/submit.html", context, status_code=502)
     return RedirectResponse(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}", status_code=303)
 
 

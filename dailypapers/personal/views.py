@@ -60,7 +60,7 @@ def page(
         "min_positives": MIN_POSITIVES,
         "is_for_you": True,
     }
-    return render(request, "personal/for_you.html", context)  # type: ignore[no-any-return]
+    return render(request, "personal/for_you.html", context)
 
 
 @router.post("/for-you/categories", dependencies=[CsrfChecked])
@@ -93,7 +93,7 @@ async def import_library(
             return library.import_library(session, user, references)
 
     report = await run_in_threadpool(store)
-    return render(request, "personal/imported.html", {"report": report})  # type: ignore[no-any-return]
+    return render(request, "personal/imported.html", {"report": report})
 
 
 class PickOut(BaseModel):

@@ -36,9 +36,9 @@ def trending(
         "pages": min(MAX_TRENDING_PAGES, max(1, math.ceil(result.total / per_page))),
         "is_trending": True,
     }
-    return render(request, "ranking/trending.html", context)  # type: ignore[no-any-return]
+    return render(request, "ranking/trending.html", context)
 
 
 @router.get("/about/trending")
 def about(request: Request) -> Response:
-    return render(request, "ranking/about.html", {"h": hotness})  # type: ignore[no-any-return]
+    return render(request, "ranking/about.html", {"h": hotness})

@@ -85,4 +85,4 @@ def search_page(
         raise HTTPException(400, str(exc)) from exc
     # htmx asks for the results only (search as you type); everyone else gets the whole page.
     template = "_search_results.html" if request.headers.get("HX-Request") else "search.html"
-    return render(request, template, context)  # type: ignore[no-any-return]
+    return render(request, template, context)

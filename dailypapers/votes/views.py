@@ -30,5 +30,5 @@ def toggle(
         state = services.toggle_vote(session, user, paper)
     if is_htmx(request):
         context = {"arxiv_id": paper.arxiv_id, "upvotes": state.upvotes, "voted": state.upvoted, "next_path": next}
-        return render(request, "_vote.html", context)  # type: ignore[no-any-return]
+        return render(request, "_vote.html", context)
     return back_to(request, next, f"/papers/{paper.arxiv_id}")

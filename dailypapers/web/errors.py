@@ -63,7 +63,7 @@ def error_response(request: Request, status: int, message: str, detail: Any = No
             body["detail"] = detail
         return JSONResponse(body, status_code=status)
     context = {"status": status, "title": _TITLES.get(status, "Error"), "message": message}
-    return render(request, "error.html", context, status_code=status)  # type: ignore[no-any-return]
+    return render(request, "error.html", context, status_code=status)
 
 
 def _validation_message(exc: RequestValidationError) -> str:

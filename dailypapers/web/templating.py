@@ -9,6 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from dailypapers import __version__
@@ -73,7 +75,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def render(request: Any, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """Render ``name``; every template sees the visitor (``user``) and a lazy ``csrf_token()`` for forms."""
     templates: Jinja2Templates = request.app.state.templates
     # The visitor that accounts/auth.py's app-wide lookup left (None on pages it did not run for).
