@@ -26,7 +26,7 @@ from dailypapers.web.params import reject_nul
 from dailypapers.web.ratelimit import RateLimiter
 from dailypapers.web.static import MemoryStaticFiles
 from dailypapers.web.templating import STATIC_DIR, make_templates
-from dailypapers.wiring import ROUTERS, all_jobs
+from dailypapers.wiring import all_jobs, routers
 
 # A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
 READY_TIMEOUT_SECONDS = 2.0
@@ -110,7 +110,7 @@ def create_app(
     app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)
     # In wiring.py's order (the catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path} last).
-    for router in ROUTERS:
+    for router in routers():
         app.include_router(router)
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)

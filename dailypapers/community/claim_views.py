@@ -20,12 +20,9 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/papers/{arxiv_id:path}/claim", dependencies=[CsrfChecked])
 def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: PositionForm) -> Response:
-    try:
-        with db.write() as session:
-            paper = paper_or_404(session, arxiv_id)
-            claims.file_claim(session, user, paper, position)
-    except claims.ClaimRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    with db.write() as session:
+        paper = paper_or_404(session, arxiv_id)
+        claims.file_claim(session, user, paper, position)
     return RedirectResponse(f"/users/{user.username}?claimed=1", status_code=303)
 
 

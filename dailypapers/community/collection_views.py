@@ -89,11 +89,8 @@ def collection_page(request: Request, collection_id: IdPath, session: SessionDep
 
 @router.post("/collections/{collection_id}/rename", dependencies=[CsrfChecked])
 def rename(collection_id: IdPath, db: DatabaseDep, user: CurrentUser, name: Name) -> Response:
-    try:
-        with db.write() as session:
-            collections.rename_collection(session, user, collection_id, name)
-    except collections.CollectionRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    with db.write() as session:
+        collections.rename_collection(session, user, collection_id, name)
     return RedirectResponse(f"/collections/{collection_id}", status_code=303)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import submissions
+from dailypapers.community.deps import ArxivLookupDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import DailyEntry
 from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
@@ -32,11 +33,12 @@ def submit(
     db: DatabaseDep,
     settings: SettingsDep,
     user: CurrentUser,
+    lookup: ArxivLookupDep,
     arxiv_id: Annotated[str, Form(max_length=500)],
 ) -> Response:
     limit(request, "submit", str(user.id))
     try:
-        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, arxiv_id)
+        result = submissions.submit_by_id(db, lookup, settings, user, arxiv_id)
     except submissions.SubmissionRefused as exc:
         context = {"value": arxiv_id, "error": str(exc)}
         return render(request, "community/submit.html", context, status_code=400)

@@ -16,10 +16,10 @@ from dailypapers.community.context import community_context
 from dailypapers.config import Settings
 from dailypapers.papers import feeds
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
-from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.papers.periods import Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.search.deps import SearchEngineDep
 from dailypapers.search.services import SearchEngine
 from dailypapers.votes.services import voted_ids
-from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
 from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
@@ -92,13 +92,6 @@ def paper_links(arxiv_id: str, github_repo: str | None, project_page: str | None
     return links
 
 
-def _period_or_400(kind: PeriodKind, text: str) -> Period:
-    try:
-        return parse_period(kind, text)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
-
-
 @router.get("/")
 @router.get("/papers")
 def home(
@@ -106,10 +99,10 @@ def home(
 ) -> Response:
     day = feeds.latest_day(session)
     if day is None:
-        return render(request, "empty.html", {})  # type: ignore[no-any-return]
+        return render(request, "empty.html", {})
     context = listing_context(session, settings, day_period(day), q, user=user)
     context.update(is_home=True, feed_path="/feed.atom")
-    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+    return render(request, "listing.html", context)
 
 
 @router.get("/papers/{kind:period}/{slug}")
@@ -123,20 +116,25 @@ def period_page(
     q: QueryParam = None,
     page: PageParam = 1,
 ) -> Response:
-    period = _period_or_400(PeriodKind(kind), slug)
+    period = parse_period(PeriodKind(kind), slug)  # an InvalidPeriod is a Refused: a 400
     context = listing_context(session, settings, period, q, page, user)
-    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+    return render(request, "listing.html", context)
 
 
-@paper_router.get("/papers/{arxiv_id:path}")
-def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: OptionalUser) -> Response:
+# The second route (declared last, so tried last) takes what is not an id (arXiv:…, a pasted URL, a typo):
+# the handler redirects it to the canonical address or says why it is no paper.
+@paper_router.get("/papers/{arxiv_id:path}", include_in_schema=False)
+@paper_router.get("/papers/{arxiv_id:arxiv_id}")
+def paper_page(
+    request: Request, arxiv_id: str, session: SessionDep, engine: SearchEngineDep, user: OptionalUser
+) -> Response:
     try:
         parsed = parse_arxiv_id(arxiv_id)
     except InvalidArxivId as exc:
         raise HTTPException(404, f"No paper here: {exc}.") from exc
     if str(parsed.id) != arxiv_id:
         return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
-    context = paper_context(session, parsed.id, request.app.state.search, user)
+    context = paper_context(session, parsed.id, engine, user)
     if context is None:
         raise HTTPException(404, f"We have no paper {parsed.id} yet.")
-    return render(request, "paper.html", context)  # type: ignore[no-any-return]
+    return render(request, "paper.html", context)

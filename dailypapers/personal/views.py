@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.accounts.auth import CurrentUser
 from dailypapers.accounts.models import User
-from dailypapers.digests.subscriptions import SubscriptionRefused, clean_categories
+from dailypapers.digests.subscriptions import clean_categories
 from dailypapers.papers import feeds
 from dailypapers.papers.periods import Period, day_period, week_period
 from dailypapers.personal import library
@@ -67,10 +67,7 @@ def page(
 def set_categories(
     db: DatabaseDep, user: CurrentUser, categories: Annotated[str, Form(max_length=20_000)] = ""
 ) -> Response:
-    try:
-        cleaned = clean_categories(categories)
-    except SubscriptionRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    cleaned = clean_categories(categories)
     with db.write() as session:
         stored = session.get(User, user.id)
         if stored is not None:
@@ -83,10 +80,7 @@ async def import_library(
     request: Request, db: DatabaseDep, user: CurrentUser, file: Annotated[UploadFile, File()]
 ) -> Response:
     raw = await file.read(library.MAX_LIBRARY_BYTES + 1)
-    try:
-        references = library.parse_library(raw)
-    except library.LibraryRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    references = library.parse_library(raw)
 
     def store() -> library.ImportReport:
         with db.write() as session:

@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from dailypapers.db import DatabaseBusy, database_fault, error_summary
+from dailypapers.errors import Refused
 from dailypapers.web.forms import safe_next
 from dailypapers.web.ratelimit import RateLimited
 from dailypapers.web.templating import render
@@ -104,6 +105,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": where})
         return RedirectResponse(where, status_code=303)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        # Every domain refusal (invalid period, arXiv id or query, a broken rule) in one place, with its status.
+        return error_response(request, exc.status_code, str(exc))
 
     @app.exception_handler(PermissionError)
     async def _forbidden(request: Request, exc: PermissionError) -> Response:
