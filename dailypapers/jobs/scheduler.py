@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
@@ -38,10 +39,16 @@ class Job:
     expected_failures: tuple[type[Exception], ...] = ()
 
 
+class JobStatus(StrEnum):
+    ran = "ran"
+    skipped = "skipped"  # another process holds the job's lock
+    failed = "failed"
+
+
 @dataclass
 class JobResult:
     job: str
-    status: str  # "ran" | "skipped" | "failed"
+    status: JobStatus
     report: str
 
 
@@ -51,19 +58,19 @@ def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
         return _run(job, db, settings)
     except job.expected_failures as exc:
         log.warning("job %s failed: %s", job.name, exc)
-        return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")
+        return JobResult(job.name, JobStatus.failed, f"{type(exc).__name__}: {exc}")
     except Exception as exc:
         log.exception("job %s failed", job.name)
-        return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")
+        return JobResult(job.name, JobStatus.failed, f"{type(exc).__name__}: {exc}")
 
 
 def _run(job: Job, db: Database, settings: Settings) -> JobResult:
     if not job.singleton:
-        return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lambda: None)))
+        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, renew=lambda: None)))
     with singleton(db, f"job:{job.name}") as lease:
         if lease is None:
-            return JobResult(job.name, "skipped", "another process is running it")
-        return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lease.renew)))
+            return JobResult(job.name, JobStatus.skipped, "another process is running it")
+        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, renew=lease.renew)))
 
 
 class Scheduler:
