@@ -9,12 +9,12 @@ from fastapi import APIRouter, HTTPException, Query
 
 from dailypapers.accounts.models import User
 from dailypapers.api.schemas import AuthorOut, DailyPaperOut, ErrorOut, PaperOut, SubmitterOut
-from dailypapers.deps import SessionDep
 from dailypapers.papers import listings
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
+from dailypapers.papers.periods import Period, PeriodKind, parse_period
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -93,10 +93,7 @@ def _period(date: str | None, week: str | None, month: str | None) -> Period | N
     if not given:
         return None
     kind, value = given[0]
-    try:
-        return parse_period(kind, value)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return parse_period(kind, value)
 
 
 @router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=True, responses=ERRORS)
@@ -127,7 +124,11 @@ def daily_papers(
     return [daily_paper_out(entry, paper) for entry, paper in rows]
 
 
-@router.get("/papers/{paper_id:path}", response_model=PaperOut, response_model_exclude_none=True, responses=ERRORS)
+# The second route (declared last in this router) takes what is not an id, so it answers "Paper not found".
+@router.get(
+    "/papers/{paper_id:path}", response_model=PaperOut, response_model_exclude_none=True, include_in_schema=False
+)
+@router.get("/papers/{paper_id:arxiv_id}", response_model=PaperOut, response_model_exclude_none=True, responses=ERRORS)
 def paper_info(paper_id: PaperIdPath, session: SessionDep) -> PaperOut:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
     paper = paper_or_404(session, paper_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
+from dailypapers.errors import Refused
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.services import refresh_trending, upsert_papers
@@ -26,7 +27,7 @@ from dailypapers.sources.http import SourceError
 from dailypapers.votes.services import set_vote
 
 
-class SubmissionRefused(ValueError):
+class SubmissionRefused(ValueError, Refused):
     """A refusal whose message tells the submitter what rule applied."""
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.community import collections
+from dailypapers.errors import Refused
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import Paper
 
@@ -27,7 +28,7 @@ _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?(?:[?#]|$)
 _BRACES = re.compile(r"[{}]")
 
 
-class LibraryRefused(ValueError):
+class LibraryRefused(ValueError, Refused):
     """The file cannot be read as a library; the message says why."""
 
 
