@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dailypapers.accounts import tasks as account_tasks
 from dailypapers.digests import tasks as digest_tasks
+from dailypapers.ingest import tasks as ingest_tasks
 from dailypapers.jobs.scheduler import Job
 from dailypapers.personal import tasks as personal_tasks
 from dailypapers.search import tasks as search_tasks
-from dailypapers.sources import tasks as source_tasks
 
 
 def all_jobs() -> list[Job]:
     return [
-        *source_tasks.JOBS,
+        *ingest_tasks.JOBS,
         *search_tasks.JOBS,
         *digest_tasks.JOBS,
         *personal_tasks.JOBS,
