@@ -12,12 +12,12 @@ from starlette.convertors import Convertor
 
 from dailypapers.accounts import tasks as account_tasks
 from dailypapers.digests import tasks as digest_tasks
+from dailypapers.ingest import tasks as ingest_tasks
 from dailypapers.jobs.scheduler import Job
 from dailypapers.papers.ids import ARXIV_ID_PATH_REGEX
 from dailypapers.papers.periods import PeriodKind
 from dailypapers.personal import tasks as personal_tasks
 from dailypapers.search import tasks as search_tasks
-from dailypapers.sources import tasks as source_tasks
 from dailypapers.web.convertors import choice_convertor, pattern_convertor, register_convertors
 
 CONVERTORS: dict[str, Convertor[str]] = {
@@ -42,7 +42,7 @@ def routers() -> tuple[APIRouter, ...]:
 def all_jobs() -> list[Job]:
     """Every background job (each domain declares its own in its ``tasks.py``)."""
     return [
-        *source_tasks.JOBS,
+        *ingest_tasks.JOBS,
         *search_tasks.JOBS,
         *digest_tasks.JOBS,
         *personal_tasks.JOBS,

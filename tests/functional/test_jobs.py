@@ -16,14 +16,14 @@ from dailypapers.app import create_app
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
+from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.tasks import STATE_KEY, run_arxiv_daily
 from dailypapers.jobs.locks import _advisory_key, singleton
 from dailypapers.jobs.models import JobLease
 from dailypapers.jobs.scheduler import Job, JobContext, JobStatus, Scheduler, run_job
 from dailypapers.papers.models import Paper
 from dailypapers.sources.arxiv_oai import MetadataFormat, parse_list_records
 from dailypapers.sources.http import SourceError
-from dailypapers.sources.models import HarvestCheckpoint
-from dailypapers.sources.tasks import STATE_KEY, run_arxiv_daily
 from dailypapers.wiring import all_jobs
 from tests.replay import BULK_PAGES, ReplayServer, bulk_page
 

@@ -186,9 +186,9 @@ def test_friendly_error_pages(loaded: Database, client: TestClient, path: str, s
 
 
 def test_old_style_ids_have_pages(db: Database, client: TestClient) -> None:
-    from dailypapers.papers.importing import import_paper_batch
+    from dailypapers.ingest.files import import_paper_batch
+    from dailypapers.ingest.outcomes import ImportSummary
     from dailypapers.papers.records import PaperRecord
-    from dailypapers.papers.services import ImportSummary
 
     record = PaperRecord(arxiv_id="hep-th/9901001", title="Old style", abstract="A $x^2$ abstract.", authors=("A. B.",))
     import_paper_batch(db, [("test", record)], ImportSummary())

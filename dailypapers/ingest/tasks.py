@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from dailypapers.ingest.harvest import harvest_oai
+from dailypapers.ingest.models import HarvestCheckpoint
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.sources.arxiv_oai import HarvestParams, MetadataFormat, OaiHarvester
 from dailypapers.sources.http import SourceClient, SourceError
-from dailypapers.sources.models import HarvestCheckpoint
-from dailypapers.sources.services import harvest_oai
 
 ANNOUNCE_TZ = ZoneInfo("America/New_York")
 ANNOUNCE_HOUR = 20
