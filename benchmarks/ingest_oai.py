@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.db import Database  # noqa: E402
+from dailypapers.ingest.harvest import harvest_oai  # noqa: E402
 from dailypapers.migrations import upgrade  # noqa: E402
 from dailypapers.sources.arxiv_oai import HarvestParams, OaiHarvester  # noqa: E402
 from dailypapers.sources.http import SourceClient  # noqa: E402
-from dailypapers.sources.services import harvest_oai  # noqa: E402
 from tests.replay import BULK_RECORDS, ReplayServer  # noqa: E402
 
 POSTGRES_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"

@@ -35,10 +35,10 @@ from sqlalchemy import select  # noqa: E402
 
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.db import Database, utcnow  # noqa: E402
+from dailypapers.ingest.upserts import upsert_papers  # noqa: E402
 from dailypapers.migrations import upgrade  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line  # noqa: E402
-from dailypapers.papers.services import upsert_papers  # noqa: E402
 from dailypapers.search.embedder import get_embedder, paper_text  # noqa: E402
 from dailypapers.search.models import PaperVector  # noqa: E402
 from dailypapers.search.query import parse_query  # noqa: E402

@@ -12,42 +12,21 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from dailypapers import __version__
-from dailypapers.accounts import api as accounts_api
-from dailypapers.accounts import views as accounts_views
-from dailypapers.api import collections as api_collections
-from dailypapers.api import daily_papers as api_daily_papers
-from dailypapers.api import exports as api_exports
-from dailypapers.api import markdown as api_markdown
-from dailypapers.api import papers as api_papers
-from dailypapers.api import search as api_search
-from dailypapers.community import api as community_api
-from dailypapers.community import claim_views, collection_views, comment_views, profile_views, submit_views
+from dailypapers.accounts.auth import load_user
 from dailypapers.config import CONFIG_ERRORS, Settings, describe_config_error
 from dailypapers.db import Database, database_fault
-from dailypapers.digests import views as digest_views
-from dailypapers.export import views as export_views
-from dailypapers.feeds import views as feed_views
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
-from dailypapers.pages import for_you as for_you_page
-from dailypapers.pages import listings as listing_pages
-from dailypapers.pages import paper as paper_page
-from dailypapers.personal import views as personal_views
-from dailypapers.ranking import views as ranking_views
-from dailypapers.search import views as search_views
 from dailypapers.search.services import SearchEngine
 from dailypapers.sources.arxiv_api import ArxivApiSource
 from dailypapers.sources.http import SourceClient
-from dailypapers.votes import api as votes_api
-from dailypapers.votes import views as votes_views
 from dailypapers.web.errors import RETRY_AFTER_SECONDS, install_error_handlers
 from dailypapers.web.headers import SecurityHeadersMiddleware
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.params import reject_nul
 from dailypapers.web.ratelimit import RateLimiter
-from dailypapers.web.security import load_user
 from dailypapers.web.static import MemoryStaticFiles
 from dailypapers.web.templating import STATIC_DIR, make_templates
+from dailypapers.wiring import all_jobs, routers
 
 # A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
 READY_TIMEOUT_SECONDS = 2.0
@@ -132,35 +111,9 @@ def create_app(
     # Starlette routes, not FastAPI ones: the app-wide dependencies (the visitor's lookup) do not run for them.
     app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)
-    # Order matters. Listings first (most requests; routes are matched in order); the API and feeds before the
-    # catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path}, which come last.
-    app.include_router(listing_pages.router)
-    app.include_router(accounts_views.router)
-    app.include_router(accounts_api.router)
-    app.include_router(votes_views.router)
-    app.include_router(votes_api.router)  # before /api/papers/{paper_id:path}
-    app.include_router(community_api.router)  # before /api/papers/{paper_id:path}
-    app.include_router(submit_views.router)  # /papers/submit before /papers/{arxiv_id:path}
-    app.include_router(comment_views.router)
-    app.include_router(claim_views.router)
-    app.include_router(collection_views.router)
-    app.include_router(profile_views.router)
-    app.include_router(digest_views.router)
-    app.include_router(for_you_page.router)
-    app.include_router(personal_views.router)
-    app.include_router(personal_views.api_router)
-    app.include_router(listing_pages.trending_router)  # /papers/trending before /papers/{arxiv_id:path}
-    app.include_router(ranking_views.router)
-    app.include_router(api_search.router)  # before /api/papers/{paper_id:path}
-    app.include_router(api_papers.router)  # before /api/papers/{paper_id:path}
-    app.include_router(api_collections.router)
-    app.include_router(api_exports.router)
-    app.include_router(api_daily_papers.router)
-    app.include_router(feed_views.router)
-    app.include_router(search_views.router)
-    app.include_router(export_views.router)  # before /papers/{arxiv_id:path}
-    app.include_router(api_markdown.router)  # /papers/{id}.md before /papers/{arxiv_id:path}
-    app.include_router(paper_page.router)
+    # In wiring.py's order (the catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path} last).
+    for router in routers():
+        app.include_router(router)
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)
     # The routes tell the cache which query parameters each page reads (the rest never reach its key).

@@ -4,11 +4,11 @@ from dailypapers.accounts.models import ApiToken, User, UserSession
 from dailypapers.community.models import AuthorClaim, Collection, CollectionItem, Comment, Dismissal
 from dailypapers.db import Base
 from dailypapers.digests.models import OutboxMessage, Subscription
+from dailypapers.ingest.models import HarvestCheckpoint
 from dailypapers.jobs.models import JobLease
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.search.models import PaperVector
-from dailypapers.sources.models import HarvestCheckpoint
 from dailypapers.votes.models import Vote
 
 __all__ = [

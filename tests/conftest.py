@@ -28,8 +28,14 @@ from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.db import Base, Database
 from dailypapers.migrations import upgrade
+from dailypapers.web.convertors import register_convertors
+from dailypapers.wiring import CONVERTORS
 from tests.replay import ReplayServer
 from tests.smtp import SmtpSink
+
+# Some test modules import route modules directly (test_pages: the listing and paper contexts); those paths
+# name the app's convertors, which create_app registers, so register them before such modules load.
+register_convertors(CONVERTORS)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HF_DAYS = FIXTURES / "hf_days"

@@ -14,9 +14,9 @@ from dailypapers.accounts.models import Role, User
 from dailypapers.accounts.passwords import hash_password
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
-from dailypapers.papers.importing import import_daily_items, import_paper_batch
+from dailypapers.ingest.files import import_daily_items, import_paper_batch
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.papers.models import Paper
-from dailypapers.papers.services import ImportSummary
 from dailypapers.search.embedder import get_embedder, paper_text
 from dailypapers.search.models import PaperVector
 from dailypapers.search.vectors.format import to_blob

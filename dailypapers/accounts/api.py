@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from dailypapers.deps import TOKEN_REQUIRED, CurrentUser
+from dailypapers.accounts.auth import CurrentUser
+from dailypapers.web.deps import TOKEN_REQUIRED
 
 router = APIRouter(prefix="/api", tags=["account"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -10,8 +12,13 @@ PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_CHARS = 256
 
 _hasher = PasswordHasher()
-# Verified when no account matches, so an unknown login costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("dailypapers-timing-equaliser")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when no account matches, so an unknown login costs the same time as a wrong password. Made on
+    first use, not at import: every CLI command imports this module, and one argon2 hash costs tens of ms."""
+    return _hasher.hash("dailypapers-timing-equaliser")
 
 
 class WeakPassword(ValueError):
@@ -35,7 +42,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if len(password) > PASSWORD_MAX_CHARS:
         return False
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dailypapers.accounts import passwords, tokens
+from dailypapers import signing
+from dailypapers.accounts import passwords
 from dailypapers.accounts.models import ApiToken, Role, User, UserSession
 from dailypapers.config import Settings
 from dailypapers.db import utcnow
@@ -121,20 +122,20 @@ def _confirm_state(settings: Settings, user: User) -> str:
     """What a confirmation link may change: an unconfirmed address under the current password. Confirming (or a
     password reset, which confirms too) changes it, so a link works once and never after a new password."""
     state = f"{user.email}|{user.email_verified_at is not None}|{user.password_hash}"
-    return tokens.fingerprint(settings.secret_key, state)
+    return signing.fingerprint(settings.secret_key, state)
 
 
 def confirm_token(settings: Settings, user: User) -> str:
-    return tokens.sign(settings.secret_key, "confirm", {"u": user.id, "s": _confirm_state(settings, user)})
+    return signing.sign(settings.secret_key, "confirm", {"u": user.id, "s": _confirm_state(settings, user)})
 
 
 def user_to_confirm(session: Session, settings: Settings, token: str) -> User:
     """The account a confirmation link is for, while the link is good; ``InvalidToken`` otherwise."""
-    payload = tokens.unsign(settings.secret_key, "confirm", token, settings.confirm_link_hours * 3600)
+    payload = signing.unsign(settings.secret_key, "confirm", token, settings.confirm_link_hours * 3600)
     user_id = payload.get("u")
     user = session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or payload.get("s") != _confirm_state(settings, user):
-        raise tokens.InvalidToken(
+        raise signing.InvalidToken(
             "This link has been used already, or the password has changed since it was sent. Log in with your "
             "password (an unconfirmed account gets a fresh link when it does)."
         )
@@ -176,10 +177,10 @@ def start_session(session: Session, settings: Settings, user: User) -> str:
     """A new login for ``user``; returns the raw token for the cookie. Expired logins of the user go."""
     now = utcnow()
     session.execute(delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at < now))
-    raw = tokens.random_token()
+    raw = signing.random_token()
     session.add(
         UserSession(
-            token_hash=tokens.token_hash(raw),
+            token_hash=signing.token_hash(raw),
             user_id=user.id,
             expires_at=now + dt.timedelta(days=settings.session_days),
         )
@@ -188,19 +189,19 @@ def start_session(session: Session, settings: Settings, user: User) -> str:
 
 
 def user_for_session(session: Session, raw_token: str) -> User | None:
-    login = session.get(UserSession, tokens.token_hash(raw_token))
+    login = session.get(UserSession, signing.token_hash(raw_token))
     if login is None or login.expires_at <= utcnow():
         return None
     return login.user
 
 
 def end_session(session: Session, raw_token: str) -> None:
-    session.execute(delete(UserSession).where(UserSession.token_hash == tokens.token_hash(raw_token)))
+    session.execute(delete(UserSession).where(UserSession.token_hash == signing.token_hash(raw_token)))
 
 
 def reset_token(settings: Settings, user: User) -> str:
-    return tokens.sign(
-        settings.secret_key, "reset", {"u": user.id, "p": tokens.fingerprint(settings.secret_key, user.password_hash)}
+    return signing.sign(
+        settings.secret_key, "reset", {"u": user.id, "p": signing.fingerprint(settings.secret_key, user.password_hash)}
     )
 
 
@@ -208,10 +209,10 @@ def reset_password(session: Session, settings: Settings, token: str, new_passwor
     """Set a new password from a reset link. The link dies with the old password (single use); the address is
     proven, so the account counts as confirmed; every existing login ends, and so does every API token: a reset
     is what an owner does when someone else may know the password, and that someone may have made a token."""
-    payload = tokens.unsign(settings.secret_key, "reset", token, settings.reset_link_hours * 3600)
+    payload = signing.unsign(settings.secret_key, "reset", token, settings.reset_link_hours * 3600)
     user = session.get(User, payload.get("u"))
-    if user is None or payload.get("p") != tokens.fingerprint(settings.secret_key, user.password_hash):
-        raise tokens.InvalidToken("This link has been used already. Ask for a new one.")
+    if user is None or payload.get("p") != signing.fingerprint(settings.secret_key, user.password_hash):
+        raise signing.InvalidToken("This link has been used already. Ask for a new one.")
     user.password_hash = passwords.hash_password(new_password)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
@@ -224,8 +225,8 @@ def create_api_token(session: Session, user: User, name: str) -> str:
     name = clean_line(name, TOKEN_NAME_MAX_CHARS)
     if not name:
         raise AccountError("Give the token a name, such as the script that will use it.")
-    raw = tokens.random_token(API_TOKEN_PREFIX)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=tokens.token_hash(raw), prefix=raw[:8]))
+    raw = signing.random_token(API_TOKEN_PREFIX)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=signing.token_hash(raw), prefix=raw[:8]))
     return raw
 
 
@@ -240,7 +241,7 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
 def user_for_api_token(session: Session, raw_token: str) -> User | None:
     if not raw_token.startswith(API_TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.token_hash(raw_token)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == signing.token_hash(raw_token)))
     return token.user if token is not None else None
 
 

@@ -18,17 +18,18 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.accounts import emails, services
+from dailypapers.accounts.auth import CurrentUser, is_remembered_browser, remember_browser
 from dailypapers.accounts.models import User
 from dailypapers.accounts.passwords import PASSWORD_MAX_CHARS, WeakPassword
-from dailypapers.accounts.tokens import InvalidToken
 from dailypapers.config import Settings
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.digests import subscriptions
 from dailypapers.email.interfaces import send_after_response
+from dailypapers.signing import InvalidToken
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import safe_next, see_other
 from dailypapers.web.params import IdPath
 from dailypapers.web.ratelimit import RateLimited, client_address, limit
-from dailypapers.web.security import clear_login_cookie, is_remembered_browser, remember_browser, set_login_cookie
+from dailypapers.web.security import clear_login_cookie, set_login_cookie
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,12 +40,12 @@ NextParam = Annotated[str | None, Form(max_length=2000)]
 
 
 def _inbox_page(request: Request, email: str, what: str) -> Response:
-    return render(request, "accounts/check_inbox.html", {"email": email, "what": what})  # type: ignore[no-any-return]
+    return render(request, "accounts/check_inbox.html", {"email": email, "what": what})
 
 
 @router.get("/signup")
 def signup_page(request: Request) -> Response:
-    return render(request, "accounts/signup.html", {"form": {}})  # type: ignore[no-any-return]
+    return render(request, "accounts/signup.html", {"form": {}})
 
 
 @router.post("/signup", dependencies=[CsrfChecked])
@@ -72,7 +73,7 @@ def signup(
                 message = emails.already_registered(settings, result.user)
     except (services.AccountError, WeakPassword) as exc:
         context = {"form": form, "error": str(exc)}
-        return render(request, "accounts/signup.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "accounts/signup.html", context, status_code=400)
     background.add_task(send_after_response, settings, message)
     return _inbox_page(request, form["email"].strip(), "confirm your address and finish signing up")
 
@@ -116,7 +117,7 @@ def confirm_page(
             user = services.user_to_confirm(session, settings, token)
     except InvalidToken as exc:
         return _link_not_valid(request, exc)
-    return render(request, "accounts/confirm.html", {"token": token, "username": user.username})  # type: ignore[no-any-return]
+    return render(request, "accounts/confirm.html", {"token": token, "username": user.username})
 
 
 @router.post("/confirm", dependencies=[CsrfChecked])
@@ -142,18 +143,18 @@ def confirm(
         return _link_not_valid(request, exc)
     if raw is None:
         context = {"token": token, "username": username, "error": "That is not the password of this account."}
-        return render(request, "accounts/confirm.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "accounts/confirm.html", context, status_code=400)
     return _logged_in(see_other("/?welcome=1"), settings, user, raw)
 
 
 def _link_not_valid(request: Request, exc: InvalidToken) -> Response:
     context = {"status": 400, "title": "Link not valid", "message": str(exc)}
-    return render(request, "error.html", context, 400)  # type: ignore[no-any-return]
+    return render(request, "error.html", context, 400)
 
 
 @router.get("/login")
 def login_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
-    return render(request, "accounts/login.html", {"next": safe_next(next), "login": ""})  # type: ignore[no-any-return]
+    return render(request, "accounts/login.html", {"next": safe_next(next), "login": ""})
 
 
 @router.post("/login", dependencies=[CsrfChecked])
@@ -178,11 +179,11 @@ def login(
             # Built while the user row is loaded; only someone with the right password gets here.
             background.add_task(send_after_response, settings, emails.confirmation(settings, exc.user))
             context = {"next": target, "login": login, "error": str(exc)}
-            return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
+            return render(request, "accounts/login.html", context, status_code=400)
         raw = services.start_session(session, settings, user) if user else None
     if raw is None or user is None:
         context = {"next": target, "login": login, "error": LOGIN_FAILED}
-        return render(request, "accounts/login.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "accounts/login.html", context, status_code=400)
     return _logged_in(see_other(target), settings, user, raw)
 
 
@@ -199,7 +200,7 @@ def logout(request: Request, db: DatabaseDep, settings: SettingsDep) -> Response
 
 @router.get("/reset/request")
 def reset_request_page(request: Request) -> Response:
-    return render(request, "accounts/reset_request.html", {})  # type: ignore[no-any-return]
+    return render(request, "accounts/reset_request.html", {})
 
 
 @router.post("/reset/request", dependencies=[CsrfChecked])
@@ -210,7 +211,7 @@ def reset_request(
     try:
         address = services.normalize_email(email)
     except services.AccountError as exc:
-        return render(request, "accounts/reset_request.html", {"error": str(exc), "email": email}, 400)  # type: ignore[no-any-return]
+        return render(request, "accounts/reset_request.html", {"error": str(exc), "email": email}, 400)
     limit(request, "reset", "email", address)
     with db.read() as session:
         user = services.user_by_email(session, address)
@@ -221,7 +222,7 @@ def reset_request(
 
 @router.get("/reset")
 def reset_page(request: Request, token: Annotated[str, Query(max_length=1000)]) -> Response:
-    return render(request, "accounts/reset.html", {"token": token})  # type: ignore[no-any-return]
+    return render(request, "accounts/reset.html", {"token": token})
 
 
 @router.post("/reset", dependencies=[CsrfChecked])
@@ -237,7 +238,7 @@ def reset(
             user = services.reset_password(session, settings, token, password)
             raw = services.start_session(session, settings, user)
     except (InvalidToken, WeakPassword) as exc:
-        return render(request, "accounts/reset.html", {"token": token, "error": str(exc)}, 400)  # type: ignore[no-any-return]
+        return render(request, "accounts/reset.html", {"token": token, "error": str(exc)}, 400)
     return _logged_in(see_other("/settings?reset=1"), settings, user, raw)
 
 
@@ -255,7 +256,7 @@ def settings_page(request: Request, db: DatabaseDep, settings: SettingsDep, user
     with db.read() as session:
         tokens = services.api_tokens(session, user)
     context = {"tokens": tokens, "new_token": None, "digest_link": _digest_link(db, settings, user.email)}
-    return render(request, "accounts/settings.html", context)  # type: ignore[no-any-return]
+    return render(request, "accounts/settings.html", context)
 
 
 @router.post("/settings/tokens", dependencies=[CsrfChecked])
@@ -268,9 +269,9 @@ def create_token(request: Request, db: DatabaseDep, user: CurrentUser, name: Tex
         with db.read() as session:
             tokens = services.api_tokens(session, user)
         context = {"tokens": tokens, "new_token": None, "error": str(exc)}
-        return render(request, "accounts/settings.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "accounts/settings.html", context, status_code=400)
     # Shown once: only its hash is kept.
-    return render(request, "accounts/settings.html", {"tokens": tokens, "new_token": raw})  # type: ignore[no-any-return]
+    return render(request, "accounts/settings.html", {"tokens": tokens, "new_token": raw})
 
 
 @router.post("/settings/tokens/{token_id}/delete", dependencies=[CsrfChecked])

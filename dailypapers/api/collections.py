@@ -12,15 +12,16 @@ from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import select
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import ApiModel, ErrorOut, PaperOut
 from dailypapers.api.shapes import paper_out
 from dailypapers.community import collections
-from dailypapers.deps import TOKEN_REQUIRED, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.export import services as exports
 from dailypapers.export.formats import Format
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry
+from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep
 from dailypapers.web.params import IdPath
 
 router = APIRouter(prefix="/api", tags=["collections"])
@@ -107,7 +108,7 @@ def add_paper(
     return Response(status_code=204)
 
 
-@router.delete("/collections/{collection_id}/papers/{paper_id:path}", status_code=204, responses=ERRORS)
+@router.delete("/collections/{collection_id}/papers/{paper_id:arxiv_id}", status_code=204, responses=ERRORS)
 def remove_paper(collection_id: IdPath, paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> Response:
     """Take a paper out of the collection (one that is not in it is no error)."""
     try:

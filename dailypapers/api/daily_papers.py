@@ -11,11 +11,11 @@ from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import DailyPaperOut, ErrorOut, PaperOut, PaperWithCommentsOut
 from dailypapers.api.shapes import comment_event, daily_paper_out, paper_out, submitter_out
 from dailypapers.community import comments
-from dailypapers.deps import SessionDep
 from dailypapers.papers import listings
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
-from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, parse_period
+from dailypapers.papers.periods import Period, PeriodKind, parse_period
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -44,10 +44,7 @@ def period_params(date: str | None, week: str | None, month: str | None) -> Peri
     if not given:
         return None
     kind, value = given[0]
-    try:
-        return parse_period(kind, value)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
+    return parse_period(kind, value)
 
 
 @router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=True, responses=ERRORS)
@@ -83,8 +80,15 @@ class PaperField(StrEnum):
     comments = "comments"
 
 
+# The second route (declared last in this router) takes what is not an id, so it answers "Paper not found".
 @router.get(
     "/papers/{paper_id:path}",
+    response_model=PaperWithCommentsOut | PaperOut,
+    response_model_exclude_none=True,
+    include_in_schema=False,
+)
+@router.get(
+    "/papers/{paper_id:arxiv_id}",
     response_model=PaperWithCommentsOut | PaperOut,
     response_model_exclude_none=True,
     responses=ERRORS,

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS, MONTH_PATTERN, WEEK_PATTERN, period_params, period_query
-from dailypapers.deps import SessionDep
 from dailypapers.export import services
 from dailypapers.export.formats import MAX_EXPORT_PAPERS, Format
 from dailypapers.papers.listings import Sort
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["export"])
 

@@ -12,10 +12,10 @@ from dailypapers.api.extras import PaperExtras, load_extras
 from dailypapers.api.shapes import organization
 from dailypapers.community import comments
 from dailypapers.community.comments import CommentNode
-from dailypapers.deps import SessionDep
 from dailypapers.papers import listings
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(tags=["papers"])
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
@@ -101,7 +101,7 @@ def markdown_response(session: Session, arxiv_id: str) -> Response:
 
 
 @router.get(
-    "/papers/{paper_id:path}.md",
+    "/papers/{paper_id:arxiv_id}.md",
     response_class=Response,
     responses={200: {"content": {"text/markdown": {}}, "description": "The paper as Markdown."}, 404: {}},
 )

@@ -16,10 +16,10 @@ from dailypapers.api.daily_papers import ERRORS
 from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import PaperOut
 from dailypapers.api.shapes import paper_out
-from dailypapers.deps import SessionDep
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.search.services import SearchEngine
+from dailypapers.search.deps import SearchEngineDep
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.params import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["papers"])
@@ -107,17 +107,19 @@ def list_papers(
 
 
 @router.get(
-    "/papers/{paper_id:path}/similar", response_model=list[PaperOut], response_model_exclude_none=True, responses=ERRORS
+    "/papers/{paper_id:arxiv_id}/similar",
+    response_model=list[PaperOut],
+    response_model_exclude_none=True,
+    responses=ERRORS,
 )
 def similar_papers(
-    request: Request,
     paper_id: PaperIdPath,
     session: SessionDep,
+    engine: SearchEngineDep,
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description=f"How many, 1 to {MAX_SIMILAR}.")] = 10,
 ) -> list[PaperOut]:
     """Papers nearest to this one by meaning (its embedding; a title search until its vector exists)."""
     paper = paper_or_404(session, paper_id)
-    engine: SearchEngine = request.app.state.search
     arxiv_ids = [result.arxiv_id for result in engine.similar(session, paper, limit)]
     found = {
         p.arxiv_id: p

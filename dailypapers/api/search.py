@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,13 +12,14 @@ from dailypapers.api.daily_papers import DAY_PATTERN, ERRORS
 from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import SearchResultOut
 from dailypapers.api.shapes import search_result_out
-from dailypapers.deps import SessionDep
 from dailypapers.export import services as exports
 from dailypapers.export.formats import Format
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.search.query import MAX_QUERY_CHARS, InvalidQuery, parse_query
-from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.search.deps import SearchEngineDep
+from dailypapers.search.query import MAX_QUERY_CHARS, parse_query
+from dailypapers.search.services import Mode
 from dailypapers.search.views import MAX_FILTER_CHARS, make_filters
+from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["search"])
 # huggingface.co answers up to 120 results (``hf papers search --limit 120``).
@@ -27,8 +28,8 @@ MAX_SEARCH_LIMIT = 120
 
 @router.get("/papers/search", response_model=list[SearchResultOut], response_model_exclude_none=True, responses=ERRORS)
 def search_papers(
-    request: Request,
     session: SessionDep,
+    engine: SearchEngineDep,
     # maxLength documents the handler's own check, whose 400 says how long the query was.
     q: Annotated[
         str,
@@ -74,11 +75,7 @@ def search_papers(
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPException(400, f"the query is {len(q):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
     filters = make_filters(published_from, published_until, category or [], author, has_code)
-    try:
-        query = parse_query(q, filters)
-    except InvalidQuery as exc:
-        raise HTTPException(400, str(exc)) from exc
-    engine: SearchEngine = request.app.state.search
+    query = parse_query(q, filters)
     ranked = engine.ranked_ids(session, query, mode, limit)
     ids = [paper_id for paper_id, _ in ranked]
     papers = {

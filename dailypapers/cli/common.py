@@ -8,8 +8,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.migrations import is_up_to_date
-from dailypapers.papers.services import ImportSummary
 
 # soft_wrap: each message stays on one line whatever the terminal width (operators grep these).
 err = Console(stderr=True, soft_wrap=True)

@@ -8,9 +8,9 @@ import typer
 
 from dailypapers.cli.common import database, err, fail, finish, out, progress, say
 from dailypapers.db import Database
-from dailypapers.papers.importing import count_papers, import_daily_items, import_paper_batch
+from dailypapers.ingest.files import count_papers, import_daily_items, import_paper_batch
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.services import ImportSummary
 from dailypapers.sources import arxiv_kaggle, huggingface
 
 app = typer.Typer(help="Import papers from files.", no_args_is_help=True)

@@ -8,13 +8,15 @@ import typer
 
 from dailypapers.cli.common import database, err, fail, finish, out, progress, say
 from dailypapers.config import Settings
+from dailypapers.ingest.arxiv import ingest_ids
+from dailypapers.ingest.daily import days_between, sync_hf_days
+from dailypapers.ingest.harvest import HarvestProgress, harvest_oai
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
-from dailypapers.papers.services import ImportSummary
 from dailypapers.sources.arxiv_api import ArxivApiSource
 from dailypapers.sources.arxiv_oai import HarvestParams, MetadataFormat, OaiHarvester, OaiPage
 from dailypapers.sources.http import SourceClient, SourceError
 from dailypapers.sources.huggingface import HuggingFaceDaily
-from dailypapers.sources.services import HarvestProgress, days_between, harvest_oai, ingest_ids, sync_hf_days
 
 app = typer.Typer(help="Fetch papers from arXiv and Hugging Face.", no_args_is_help=True)
 

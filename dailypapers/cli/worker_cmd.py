@@ -10,8 +10,8 @@ import typer
 
 from dailypapers.cli.common import database, fail, out
 from dailypapers.config import Settings
-from dailypapers.jobs.registry import all_jobs
-from dailypapers.jobs.scheduler import Scheduler, run_job
+from dailypapers.jobs.scheduler import JobStatus, Scheduler, run_job
+from dailypapers.wiring import all_jobs
 
 
 def worker(
@@ -34,7 +34,7 @@ def worker(
             for each in jobs:
                 result = run_job(each, db, settings)
                 out.print(f"{result.job}: {result.status}: {result.report}", markup=False, highlight=False)
-                failed = failed or result.status == "failed"
+                failed = failed or result.status is JobStatus.failed
             if failed:
                 raise typer.Exit(1)
             return

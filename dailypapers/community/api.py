@@ -8,11 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.api.schemas import ErrorOut
 from dailypapers.community import comments, submissions
 from dailypapers.community.comments import CommentNode
-from dailypapers.deps import TOKEN_REQUIRED, CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from dailypapers.community.deps import ArxivLookupDep
+from dailypapers.community.models import CommentStatus
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
+from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.params import Id
 from dailypapers.web.ratelimit import limit
 
@@ -79,8 +82,8 @@ class SubmitOut(_Out):
 
 def comment_out(node: CommentNode) -> CommentOut:
     c = node.comment
-    status = "deleted" if c.deleted_at else "hidden" if c.hidden_at else "visible"
-    shown = status == "visible"
+    status = CommentStatus.deleted if c.deleted_at else CommentStatus.hidden if c.hidden_at else CommentStatus.visible
+    shown = status is CommentStatus.visible
     return CommentOut(
         id=str(c.id),
         parent_id=str(c.parent_id) if c.parent_id is not None else None,
@@ -114,24 +117,26 @@ def post_comment(
 ) -> CommentOut:
     """Comment on the paper (markdown, ``$…$`` math) or reply with ``parentId``."""
     limit(request, "comment", str(user.id))
-    try:
-        with db.write() as session:
-            paper = paper_or_404(session, paper_id)
-            comment = comments.add_comment(session, settings, user, paper, payload.body, payload.parent_id)
-            session.refresh(comment, ["user"])
-    except comments.CommentRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    with db.write() as session:
+        paper = paper_or_404(session, paper_id)
+        comment = comments.add_comment(session, settings, user, paper, payload.body, payload.parent_id)
+        session.refresh(comment, ["user"])
     return comment_out(CommentNode(comment, 0, False))
 
 
 @router.post("/papers/submit", responses={**WRITE_ERRORS, 502: {"model": ErrorOut}})
-def submit(request: Request, db: DatabaseDep, settings: SettingsDep, user: CurrentUser, payload: SubmitIn) -> SubmitOut:
+def submit(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    lookup: ArxivLookupDep,
+    payload: SubmitIn,
+) -> SubmitOut:
     """Put a paper on today's feed (fetched from arXiv when new), or upvote it when it is there already."""
     limit(request, "submit", str(user.id))
     try:
-        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, payload.paper)
-    except submissions.SubmissionRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+        result = submissions.submit_by_id(db, lookup, settings, user, payload.paper)
     except submissions.SourceUnavailable as exc:
         raise HTTPException(502, str(exc)) from exc
     return SubmitOut(paper_id=result.paper.arxiv_id, outcome=result.outcome.value, message=result.message)

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import claims
 from dailypapers.community.profiles import AUTHOR_PAGE_SIZE, author_profile
-from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SessionDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.params import IdPath, PositionForm
 from dailypapers.web.templating import render
@@ -20,18 +21,15 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/papers/{arxiv_id:path}/claim", dependencies=[CsrfChecked])
 def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: PositionForm) -> Response:
-    try:
-        with db.write() as session:
-            paper = paper_or_404(session, arxiv_id)
-            claims.file_claim(session, user, paper, position)
-    except claims.ClaimRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    with db.write() as session:
+        paper = paper_or_404(session, arxiv_id)
+        claims.file_claim(session, user, paper, position)
     return see_other(f"/users/{user.username}?claimed=1")
 
 
 @router.get("/curate")
 def curate(request: Request, session: SessionDep, user: CuratorUser) -> Response:
-    return render(request, "community/curate.html", {"claims": claims.pending_claims(session)})  # type: ignore[no-any-return]
+    return render(request, "community/curate.html", {"claims": claims.pending_claims(session)})
 
 
 @router.post("/claims/{claim_id}/{decision}", dependencies=[CsrfChecked])
@@ -54,4 +52,4 @@ def author_page(
     if profile is None:
         raise HTTPException(404, "No such author.")
     context = {**vars(profile), "page": page, "page_size": AUTHOR_PAGE_SIZE}
-    return render(request, "community/author.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/author.html", context)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.community.models import AuthorClaim, ClaimStatus
 from dailypapers.db import utcnow
+from dailypapers.errors import Refused
 from dailypapers.papers.models import Paper, PaperAuthor
 
 
-class ClaimRefused(ValueError):
+class ClaimRefused(ValueError, Refused):
     """A refusal whose message is safe to show."""
 
 

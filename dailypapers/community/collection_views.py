@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.community import collections
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep
 from dailypapers.papers.lookup import paper_or_404
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SessionDep
 from dailypapers.web.forms import back_to, see_other
 from dailypapers.web.params import IdForm, IdPath, OptionalIdForm
 from dailypapers.web.templating import render
@@ -61,7 +62,7 @@ def undismiss(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUse
 @router.get("/collections")
 def collections_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     context = {"summaries": collections.collections_of(session, user)}
-    return render(request, "community/collections.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/collections.html", context)
 
 
 @router.post("/collections", dependencies=[CsrfChecked])
@@ -72,7 +73,7 @@ def create(request: Request, db: DatabaseDep, user: CurrentUser, name: Name) -> 
     except collections.CollectionRefused as exc:
         with db.read() as session:
             context = {"summaries": collections.collections_of(session, user), "error": str(exc), "name": name}
-        return render(request, "community/collections.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "community/collections.html", context, status_code=400)
     return see_other(f"/collections/{collection.id}")
 
 
@@ -83,16 +84,13 @@ def collection_page(request: Request, collection_id: IdPath, session: SessionDep
     except collections.CollectionRefused as exc:
         raise HTTPException(404, str(exc)) from exc
     context = {"collection": collection, "papers": collections.papers_in(session, collection)}
-    return render(request, "community/collection.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/collection.html", context)
 
 
 @router.post("/collections/{collection_id}/rename", dependencies=[CsrfChecked])
 def rename(collection_id: IdPath, db: DatabaseDep, user: CurrentUser, name: Name) -> Response:
-    try:
-        with db.write() as session:
-            collections.rename_collection(session, user, collection_id, name)
-    except collections.CollectionRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    with db.write() as session:
+        collections.rename_collection(session, user, collection_id, name)
     return see_other(f"/collections/{collection_id}")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from dailypapers.accounts.models import User
 from dailypapers.community.models import Collection, CollectionItem, Dismissal
 from dailypapers.db import insert_ignoring_conflicts
+from dailypapers.errors import Refused
 from dailypapers.papers.models import Paper
 from dailypapers.text import clean_line
 
@@ -19,7 +20,7 @@ DEFAULT_COLLECTION = "Reading list"
 COLLECTION_NAME_MAX_CHARS = 100
 
 
-class CollectionRefused(ValueError):
+class CollectionRefused(ValueError, Refused):
     """A refusal whose message is safe to show."""
 
 

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.community import comments
 from dailypapers.community.models import Comment
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SettingsDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import Paper
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.params import IdPath, OptionalIdForm
 from dailypapers.web.ratelimit import limit

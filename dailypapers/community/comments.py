@@ -17,6 +17,7 @@ from dailypapers.community.markdown import render_markdown
 from dailypapers.community.models import Comment
 from dailypapers.config import Settings
 from dailypapers.db import utcnow
+from dailypapers.errors import Refused
 from dailypapers.papers.models import Paper
 from dailypapers.text import strip_invisible
 
@@ -24,7 +25,7 @@ from dailypapers.text import strip_invisible
 MAX_DISPLAY_DEPTH = 6
 
 
-class CommentRefused(ValueError):
+class CommentRefused(ValueError, Refused):
     """A refusal whose message is safe to show to the commenter."""
 
 

@@ -38,6 +38,14 @@ class Comment(Base):
         return self.deleted_at is None and self.hidden_at is None
 
 
+class CommentStatus(StrEnum):
+    """What the API says of a comment (derived from its timestamps; a deletion wins over hiding)."""
+
+    visible = "visible"
+    hidden = "hidden"
+    deleted = "deleted"
+
+
 class ClaimStatus(StrEnum):
     pending = "pending"
     approved = "approved"

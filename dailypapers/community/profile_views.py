@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.community.profiles import user_profile
-from dailypapers.deps import OptionalUser, SessionDep
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -18,4 +19,4 @@ def user_page(request: Request, username: str, session: SessionDep, viewer: Opti
     if profile is None:
         raise HTTPException(404, f"No user {username}.")
     context = dict(vars(profile))  # shallow: the ORM objects themselves, not copies
-    return render(request, "community/user.html", context)  # type: ignore[no-any-return]
+    return render(request, "community/user.html", context)

@@ -18,15 +18,17 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
+from dailypapers.errors import Refused
+from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.services import refresh_trending, upsert_papers
+from dailypapers.ranking.score import rescore
 from dailypapers.sources.base import PaperSource
 from dailypapers.sources.http import SourceError
 from dailypapers.votes.services import set_vote
 
 
-class SubmissionRefused(ValueError):
+class SubmissionRefused(ValueError, Refused):
     """A refusal whose message tells the submitter what rule applied."""
 
 
@@ -91,8 +93,7 @@ def submit(
             # Someone put it on the feed between our look and our insert: theirs stands.
             entry = session.scalars(select(DailyEntry).where(DailyEntry.paper_id == paper.id)).one()
         else:
-            session.flush()
-            refresh_trending(session, [paper])
+            rescore(session, [paper.id])
             set_vote(session, user, paper, True)
             return Submission(SubmissionOutcome.submitted, paper, entry)
     if entry.hidden_at is not None and not user.is_curator:

@@ -10,10 +10,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import submissions
-from dailypapers.deps import CsrfChecked, CuratorUser, CurrentUser, DatabaseDep, SettingsDep
+from dailypapers.community.deps import ArxivLookupDep
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.papers.models import DailyEntry
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.ratelimit import limit
 from dailypapers.web.templating import render
@@ -23,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/submit")
 def submit_page(request: Request, settings: SettingsDep, user: CurrentUser) -> Response:
-    return render(request, "community/submit.html", {"value": ""})  # type: ignore[no-any-return]
+    return render(request, "community/submit.html", {"value": ""})
 
 
 @router.post("/submit", dependencies=[CsrfChecked])
@@ -32,17 +34,18 @@ def submit(
     db: DatabaseDep,
     settings: SettingsDep,
     user: CurrentUser,
+    lookup: ArxivLookupDep,
     arxiv_id: Annotated[str, Form(max_length=500)],
 ) -> Response:
     limit(request, "submit", str(user.id))
     try:
-        result = submissions.submit_by_id(db, request.app.state.arxiv_lookup, settings, user, arxiv_id)
+        result = submissions.submit_by_id(db, lookup, settings, user, arxiv_id)
     except submissions.SubmissionRefused as exc:
         context = {"value": arxiv_id, "error": str(exc)}
-        return render(request, "community/submit.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "community/submit.html", context, status_code=400)
     except submissions.SourceUnavailable as exc:
         context = {"value": arxiv_id, "error": str(exc)}
-        return render(request, "community/submit.html", context, status_code=502)  # type: ignore[no-any-return]
+        return render(request, "community/submit.html", context, status_code=502)
     return see_other(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}")
 
 

@@ -8,6 +8,7 @@ string joins: that is what makes 10,000 digests a few seconds of work.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -32,7 +33,12 @@ AUTHORS_SHOWN = 3
 MAX_CANDIDATES = 2000
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
 _latex = LatexNodes2Text(math_mode="text")
-EMAIL_CSS = (TEMPLATES_DIR / "digests" / "email.css").read_text()
+
+
+@functools.cache
+def email_css() -> str:
+    """The digest e-mail's stylesheet (inlined into each message); read on first use, not at import."""
+    return (TEMPLATES_DIR / "digests" / "email.css").read_text()
 
 
 def math_as_text(text: str) -> str:
@@ -153,7 +159,7 @@ class PeriodDigests:
             base_url=self.settings.base_url,
             frequency=self.period.frequency.value,
         )
-        self.shell_html = css_inline.inline(shell, extra_css=EMAIL_CSS)
+        self.shell_html = css_inline.inline(shell, extra_css=email_css())
 
     @classmethod
     def load(cls, session: Session, settings: Settings, period: DigestPeriod) -> PeriodDigests:
@@ -183,7 +189,7 @@ class PeriodDigests:
                     paper_id=paper.id,
                     categories=frozenset(paper.category_list),
                     haystack=f"{paper.title}\n{paper.abstract}".lower(),
-                    html=css_inline.inline_fragment(html, EMAIL_CSS),
+                    html=css_inline.inline_fragment(html, email_css()),
                     text=text,
                 )
             )

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from enum import StrEnum
 from typing import Protocol
 from urllib.parse import quote
 
@@ -191,7 +192,15 @@ def _claim_next(db: Database, period_key: str | None, now: dt.datetime) -> tuple
         return row, subscription
 
 
-def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Exception | None) -> str:
+class Delivery(StrEnum):
+    """What became of one message; each is also a counter of ``DrainSummary``."""
+
+    sent = "sent"
+    retry_later = "retry_later"
+    failed = "failed"
+
+
+def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Exception | None) -> Delivery:
     """Store how the SMTP transaction ended; returns the summary field to count."""
     with db.write() as session:
         stored = session.get(OutboxMessage, row.id)
@@ -201,20 +210,20 @@ def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Excep
             stored.status, stored.sent_at, stored.last_error = OutboxStatus.sent.value, utcnow(), None
             if subscription is not None:
                 subscription.bounces = 0
-            return "sent"
+            return Delivery.sent
         stored.last_error = str(outcome)[:2000]
         if isinstance(outcome, TemporaryFailure) and stored.attempts < settings.digest_max_attempts:
             stored.status = OutboxStatus.pending.value
             delay = RETRY_BASE_SECONDS * 2 ** (stored.attempts - 1)
             stored.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
-            return "retry_later"
+            return Delivery.retry_later
         stored.status = OutboxStatus.failed.value
         if isinstance(outcome, PermanentFailure) and subscription is not None:
             subscription.bounces += 1
             if subscription.bounces >= settings.digest_bounce_limit:
                 subscription.status = SubscriptionStatus.paused.value
                 subscription.changed_at = utcnow()
-        return "failed"
+        return Delivery.failed
 
 
 def drain(

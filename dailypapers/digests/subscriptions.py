@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.accounts.services import AccountError, normalize_email
-from dailypapers.accounts.tokens import InvalidToken, sign, unsign
 from dailypapers.config import Settings
 from dailypapers.db import utcnow
 from dailypapers.digests.models import Frequency, Subscription, SubscriptionStatus
+from dailypapers.errors import Refused
+from dailypapers.signing import InvalidToken, sign, unsign
 
 MAX_CATEGORIES = 20
 MAX_KEYWORDS = 20
@@ -29,7 +30,7 @@ CATEGORY_RE = re.compile(r"[a-z][a-z\-]*(\.[A-Za-z][A-Za-z\-]*)?")
 LINK_FOREVER_SECONDS = 10 * 365 * 86400
 
 
-class SubscriptionRefused(ValueError):
+class SubscriptionRefused(ValueError, Refused):
     """A refusal whose message is safe to show."""
 
 

@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
-from dailypapers.accounts.tokens import InvalidToken
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.config import Settings
-from dailypapers.deps import CsrfChecked, DatabaseDep, OptionalUser, SettingsDep
 from dailypapers.digests import emails, subscriptions
 from dailypapers.digests.models import Subscription
 from dailypapers.email.interfaces import send_after_response
+from dailypapers.signing import InvalidToken
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.ratelimit import client_address, limit
 from dailypapers.web.templating import render
@@ -38,7 +39,7 @@ def subscribe_page(
     categories: Annotated[str, Query(max_length=1000)] = "",
 ) -> Response:
     form = {"email": email or (user.email if user else "") or "", "frequency": frequency, "categories": categories}
-    return render(request, "digests/subscribe.html", {"form": form})  # type: ignore[no-any-return]
+    return render(request, "digests/subscribe.html", {"form": form})
 
 
 @router.post("/subscribe", dependencies=[CsrfChecked])
@@ -64,15 +65,15 @@ def subscribe(
                 message = emails.already_subscribed(settings, result.subscription)
     except subscriptions.SubscriptionRefused as exc:
         context = {"form": form, "error": str(exc)}
-        return render(request, "digests/subscribe.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "digests/subscribe.html", context, status_code=400)
     background.add_task(send_after_response, settings, message)
     context = {"email": result.subscription.email, "what": "confirm your subscription"}
-    return render(request, "accounts/check_inbox.html", context)  # type: ignore[no-any-return]
+    return render(request, "accounts/check_inbox.html", context)
 
 
 def _invalid(request: Request, exc: InvalidToken) -> Response:
     context = {"status": 400, "title": "Link not valid", "message": str(exc)}
-    return render(request, "error.html", context, status_code=400)  # type: ignore[no-any-return]
+    return render(request, "error.html", context, status_code=400)
 
 
 @router.get("/subscriptions/confirm")
@@ -84,7 +85,7 @@ def confirm_page(request: Request, db: DatabaseDep, settings: SettingsDep, token
             subscription = subscriptions.to_confirm(session, settings, token)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    return render(request, "digests/confirm.html", {"subscription": subscription, "token": token})  # type: ignore[no-any-return]
+    return render(request, "digests/confirm.html", {"subscription": subscription, "token": token})
 
 
 @router.post("/subscriptions/confirm")
@@ -110,7 +111,7 @@ def manage_page(request: Request, db: DatabaseDep, settings: SettingsDep, token:
             subscription = subscriptions.from_manage_token(session, settings, token)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    return render(request, "digests/manage.html", _manage_context(settings, subscription, token))  # type: ignore[no-any-return]
+    return render(request, "digests/manage.html", _manage_context(settings, subscription, token))
 
 
 @router.post("/subscriptions/manage", dependencies=[CsrfChecked])
@@ -133,7 +134,7 @@ def manage(
         with db.read() as session:
             subscription = subscriptions.from_manage_token(session, settings, token)
         context = {**_manage_context(settings, subscription, token), "error": str(exc)}
-        return render(request, "digests/manage.html", context, status_code=400)  # type: ignore[no-any-return]
+        return render(request, "digests/manage.html", context, status_code=400)
     return see_other(f"/subscriptions/manage?token={token}&saved=1")
 
 
@@ -145,7 +146,7 @@ def unsubscribe_page(request: Request, db: DatabaseDep, settings: SettingsDep, t
             subscription = subscriptions.from_manage_token(session, settings, token)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    return render(request, "digests/unsubscribe.html", {"subscription": subscription, "token": token, "done": False})  # type: ignore[no-any-return]
+    return render(request, "digests/unsubscribe.html", {"subscription": subscription, "token": token, "done": False})
 
 
 @router.post("/unsubscribe")
@@ -157,4 +158,4 @@ def unsubscribe(request: Request, db: DatabaseDep, settings: SettingsDep, token:
             subscriptions.unsubscribe(subscription)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    return render(request, "digests/unsubscribe.html", {"subscription": subscription, "token": token, "done": True})  # type: ignore[no-any-return]
+    return render(request, "digests/unsubscribe.html", {"subscription": subscription, "token": token, "done": True})

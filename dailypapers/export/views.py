@@ -7,13 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.community import collections
-from dailypapers.deps import CurrentUser, SessionDep
 from dailypapers.export import services
 from dailypapers.export.formats import BY_EXTENSION, Format
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.periods import InvalidPeriod, PeriodKind, parse_period
-from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.params import IdPath
 
 router = APIRouter(include_in_schema=False)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
-from dailypapers.deps import SessionDep, SettingsDep
 from dailypapers.feeds.atom import build_feed
 from dailypapers.papers import listings
-from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, day_period, parse_period
-from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
+from dailypapers.papers.periods import Period, PeriodKind, day_period, parse_period
+from dailypapers.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,10 +33,7 @@ def latest_feed(session: SessionDep, settings: SettingsDep) -> Response:
 
 @router.get("/papers/{kind:period}/{slug}/feed.atom")
 def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep) -> Response:
-    try:
-        period = parse_period(PeriodKind(kind), slug)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
+    period = parse_period(PeriodKind(kind), slug)
     return _feed(session, settings, period, period.path, f"{period.path}/feed.atom")
 
 

@@ -12,11 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.jobs.locks import singleton
-from dailypapers.sources.http import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -34,30 +34,43 @@ class Job:
     interval_seconds: float
     run: Callable[[JobContext], str]  # returns a one-line report
     singleton: bool = True
+    # Errors this job expects now and then (a source is down): logged as one line, without a traceback. The
+    # job declares them, so the scheduler names no domain.
+    expected_failures: tuple[type[Exception], ...] = ()
+
+
+class JobStatus(StrEnum):
+    ran = "ran"
+    skipped = "skipped"  # another process holds the job's lock
+    failed = "failed"
 
 
 @dataclass
 class JobResult:
     job: str
-    status: str  # "ran" | "skipped" | "failed"
+    status: JobStatus
     report: str
 
 
 def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
     """Run ``job`` once now (the CLI's inline mode uses this too); never raises."""
     try:
-        if not job.singleton:
-            return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lambda: None)))
-        with singleton(db, f"job:{job.name}") as lease:
-            if lease is None:
-                return JobResult(job.name, "skipped", "another process is running it")
-            return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lease.renew)))
-    except SourceError as exc:  # expected now and then (a source is down): one line, no traceback
+        return _run(job, db, settings)
+    except job.expected_failures as exc:
         log.warning("job %s failed: %s", job.name, exc)
-        return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")
+        return JobResult(job.name, JobStatus.failed, f"{type(exc).__name__}: {exc}")
     except Exception as exc:
         log.exception("job %s failed", job.name)
-        return JobResult(job.name, "failed", f"{type(exc).__name__}: {exc}")
+        return JobResult(job.name, JobStatus.failed, f"{type(exc).__name__}: {exc}")
+
+
+def _run(job: Job, db: Database, settings: Settings) -> JobResult:
+    if not job.singleton:
+        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, renew=lambda: None)))
+    with singleton(db, f"job:{job.name}") as lease:
+        if lease is None:
+            return JobResult(job.name, JobStatus.skipped, "another process is running it")
+        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, renew=lease.renew)))
 
 
 class Scheduler:

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.accounts.models import User
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
-from dailypapers.digests.subscriptions import SubscriptionRefused, clean_categories
+from dailypapers.digests.subscriptions import clean_categories
 from dailypapers.pages.marks import voted_cards
 from dailypapers.personal.feed import PeriodName, for_you_in
 from dailypapers.personal.interest import MIN_POSITIVES
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.templating import render
 
@@ -38,17 +39,14 @@ def page(
         "min_positives": MIN_POSITIVES,
         "is_for_you": True,
     }
-    return render(request, "personal/for_you.html", context)  # type: ignore[no-any-return]
+    return render(request, "personal/for_you.html", context)
 
 
 @router.post("/for-you/categories", dependencies=[CsrfChecked])
 def set_categories(
     db: DatabaseDep, user: CurrentUser, categories: Annotated[str, Form(max_length=20_000)] = ""
 ) -> Response:
-    try:
-        cleaned = clean_categories(categories)
-    except SubscriptionRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    cleaned = clean_categories(categories)  # a SubscriptionRefused is a Refused: a 400
     with db.write() as session:
         stored = session.get(User, user.id)
         if stored is not None:

@@ -6,17 +6,17 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
-from dailypapers.deps import OptionalUser, SessionDep, SettingsDep
 from dailypapers.pages.marks import voted_cards
 from dailypapers.papers import listings
-from dailypapers.papers.periods import InvalidPeriod, Period, PeriodKind, containing, day_period, parse_period
-from dailypapers.web import convertors  # noqa: F401  (the {kind:period} path convertor)
+from dailypapers.papers.periods import Period, PeriodKind, containing, day_period, parse_period
+from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)  # listings: matched first, they are most of the traffic
@@ -70,13 +70,6 @@ def trending_context(session: Session, settings: Settings, page: int = 1, user: 
     }
 
 
-def _period_or_400(kind: PeriodKind, text: str) -> Period:
-    try:
-        return parse_period(kind, text)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
-
-
 @router.get("/")
 @router.get("/papers")
 def home(
@@ -84,10 +77,10 @@ def home(
 ) -> Response:
     day = listings.latest_day(session)
     if day is None:
-        return render(request, "empty.html", {})  # type: ignore[no-any-return]
+        return render(request, "empty.html", {})
     context = listing_context(session, settings, day_period(day), q, user=user)
     context.update(is_home=True, feed_path="/feed.atom")
-    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+    return render(request, "listing.html", context)
 
 
 @router.get("/papers/{kind:period}/{slug}")
@@ -101,9 +94,9 @@ def period_page(
     q: QueryParam = None,
     page: PageParam = 1,
 ) -> Response:
-    period = _period_or_400(PeriodKind(kind), slug)
+    period = parse_period(PeriodKind(kind), slug)  # an InvalidPeriod is a Refused: a 400
     context = listing_context(session, settings, period, q, page, user)
-    return render(request, "listing.html", context)  # type: ignore[no-any-return]
+    return render(request, "listing.html", context)
 
 
 @trending_router.get("/papers/trending")
@@ -115,4 +108,4 @@ def trending(
     page: Annotated[int, Query(ge=1, le=MAX_TRENDING_PAGES)] = 1,
 ) -> Response:
     context = trending_context(session, settings, page, user)
-    return render(request, "ranking/trending.html", context)  # type: ignore[no-any-return]
+    return render(request, "ranking/trending.html", context)

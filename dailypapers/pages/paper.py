@@ -9,16 +9,18 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dailypapers.accounts.auth import OptionalUser
 from dailypapers.accounts.models import User
 from dailypapers.api.markdown import markdown_response, wants_markdown
 from dailypapers.community import claims, comments
-from dailypapers.deps import OptionalUser, SessionDep
 from dailypapers.pages.marks import paper_marks
 from dailypapers.papers import listings
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import day_period
+from dailypapers.search.deps import SearchEngineDep
 from dailypapers.search.services import SearchEngine
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.templating import render
 
 # Its catch-all path must come after every other /papers/... route (trending, votes, feeds): app.py adds it last.
@@ -67,8 +69,13 @@ def paper_links(arxiv_id: str, github_repo: str | None, project_page: str | None
     return links
 
 
-@router.get("/papers/{arxiv_id:path}")
-def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: OptionalUser) -> Response:
+# The second route (declared last, so tried last) takes what is not an id (arXiv:…, a pasted URL, a typo):
+# the handler redirects it to the canonical address or says why it is no paper.
+@router.get("/papers/{arxiv_id:path}", include_in_schema=False)
+@router.get("/papers/{arxiv_id:arxiv_id}")
+def paper_page(
+    request: Request, arxiv_id: str, session: SessionDep, engine: SearchEngineDep, user: OptionalUser
+) -> Response:
     try:
         parsed = parse_arxiv_id(arxiv_id)
     except InvalidArxivId as exc:
@@ -77,7 +84,7 @@ def paper_page(request: Request, arxiv_id: str, session: SessionDep, user: Optio
         return RedirectResponse(f"/papers/{parsed.id}", status_code=301)
     if wants_markdown(request):  # HfApi.read_paper's other door: the same URL, asked for Markdown
         return markdown_response(session, parsed.id)
-    context = paper_context(session, parsed.id, request.app.state.search, user)
+    context = paper_context(session, parsed.id, engine, user)
     if context is None:
         raise HTTPException(404, f"We have no paper {parsed.id} yet.")
-    return render(request, "paper.html", context)  # type: ignore[no-any-return]
+    return render(request, "paper.html", context)

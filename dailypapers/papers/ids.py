@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from dailypapers.errors import Refused
+
 # ASCII digits only (``\d`` also matches other scripts' digits, which int() accepts but arXiv does not use).
 _NEW = re.compile(r"(?P<yymm>[0-9]{4})\.(?P<num>[0-9]{4,5})(?:v(?P<version>[0-9]+))?")
 _OLD = re.compile(
@@ -19,6 +21,9 @@ _OLD = re.compile(
 )
 # What the OpenAPI spec shows for a paper id parameter (with or without a version).
 ARXIV_ID_PATTERN = r"^([0-9]{4}\.[0-9]{4,5}|[a-z]+(-[a-z]+)?(\.[A-Z]{2})?/[0-9]{7})(v[0-9]+)?$"
+# A canonical or versioned id as it appears in a URL path (the {arxiv_id:arxiv_id} path convertor); anything
+# else under /papers/ reaches the fallback routes, which parse it and answer 404 or redirect.
+ARXIV_ID_PATH_REGEX = r"(?:[0-9]{4}\.[0-9]{4,5}|[a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/[0-9]{7})(?:v[0-9]+)?"
 _URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html|format)/", re.IGNORECASE)
 _HF_URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?huggingface\.co/papers/", re.IGNORECASE)
 
@@ -30,7 +35,7 @@ NEW_STYLE_FROM_YYMM = 704  # 0704 = April 2007
 OLD_STYLE_FROM_YYMM = 9108  # 9108 = August 1991, the first arXiv submissions
 
 
-class InvalidArxivId(ValueError):
+class InvalidArxivId(ValueError, Refused):
     """The text is not an arXiv identifier (the message says why, for the user who typed it)."""
 
 

@@ -35,7 +35,7 @@ class Paper(Base):
     # When github_stars was read from its source: stars over (this - published_at) is the star velocity.
     github_stars_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     project_page: Mapped[str | None] = mapped_column(Text)
-    # "A. Author, B. Author": denormalised from paper_authors for the keyword index (kept by services.py).
+    # "A. Author, B. Author": denormalised from paper_authors for the keyword index (kept by ingest/upserts.py).
     author_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)

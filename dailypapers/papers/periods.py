@@ -14,13 +14,15 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dailypapers.errors import Refused
+
 # ASCII digits only: ``\d`` also matches fullwidth and Arabic-Indic digits, which int() accepts.
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
-class InvalidPeriod(ValueError):
+class InvalidPeriod(ValueError, Refused):
     """A malformed date, week or month; the message says what was expected."""
 
 

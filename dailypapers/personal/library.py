@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.community import collections
+from dailypapers.errors import Refused
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
 from dailypapers.papers.models import Paper
 
@@ -29,7 +30,7 @@ _BRACES = re.compile(r"[{}]")
 _RIS_START = re.compile(r"(?:\d+\.\s*)?TY  - ")
 
 
-class LibraryRefused(ValueError):
+class LibraryRefused(ValueError, Refused):
     """The file cannot be read as a library; the message says why."""
 
 

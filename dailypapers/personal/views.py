@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from dailypapers.deps import TOKEN_REQUIRED, CsrfChecked, CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.personal import library
 from dailypapers.personal.feed import PeriodName, for_you_in
+from dailypapers.web.deps import TOKEN_REQUIRED, CsrfChecked, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,17 +26,14 @@ async def import_library(
     request: Request, db: DatabaseDep, user: CurrentUser, file: Annotated[UploadFile, File()]
 ) -> Response:
     raw = await file.read(library.MAX_LIBRARY_BYTES + 1)
-    try:
-        references = library.parse_library(raw)
-    except library.LibraryRefused as exc:
-        raise HTTPException(400, str(exc)) from exc
+    references = library.parse_library(raw)
 
     def store() -> library.ImportReport:
         with db.write() as session:
             return library.import_library(session, user, references)
 
     report = await run_in_threadpool(store)
-    return render(request, "personal/imported.html", {"report": report})  # type: ignore[no-any-return]
+    return render(request, "personal/imported.html", {"report": report})
 
 
 class PickOut(BaseModel):

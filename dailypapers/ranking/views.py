@@ -13,4 +13,4 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/about/trending")
 def about(request: Request) -> Response:
-    return render(request, "ranking/about.html", {"h": hotness})  # type: ignore[no-any-return]
+    return render(request, "ranking/about.html", {"h": hotness})

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from dailypapers.errors import Refused
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 
 MAX_QUERY_CHARS = 1000
@@ -74,7 +75,7 @@ STOPWORDS = frozenset(
 )
 
 
-class InvalidQuery(ValueError):
+class InvalidQuery(ValueError, Refused):
     """The query cannot be searched; the message says why."""
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
@@ -24,6 +25,7 @@ from dailypapers.db import Database, database_fault, error_summary
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import Embedder, get_embedder
 from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, filter_sql, filtered_text
+from dailypapers.search.models import PaperVector
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
 from dailypapers.search.vectors import VectorBackend, make_backend
 from dailypapers.search.vectors.format import ModelIdentity, configured_model
@@ -292,3 +294,12 @@ class SearchEngine:
                 return []
             ranked = [h for h in self.keyword.search(session, query, k + 1) if h[0] != paper.id][:k]
         return self.hydrate(session, ranked)
+
+
+def forget_vectors(session: Session, paper_ids: Iterable[int]) -> None:
+    """Drop the vectors of papers whose title or abstract changed (in the caller's transaction): they describe
+    the old text, and a paper without a vector is back on the embedding job's list."""
+    ids = sorted(set(paper_ids))
+    # Chunked: each IN (...) list stays well under SQLite's and PostgreSQL's bound-parameter limits.
+    for start in range(0, len(ids), 500):
+        session.execute(delete(PaperVector).where(PaperVector.paper_id.in_(ids[start : start + 500])))

@@ -2,7 +2,8 @@
 
 State-derived: "papers with no vector for this model" is the to-do list, so a crash loses at most the batch in
 flight and a model change (a new ``model_id``) re-embeds everything. Vectors of a paper whose title or abstract
-changes are deleted in the same transaction (papers/services.py), which puts it back on the list.
+changes are deleted in the same transaction (``services.forget_vectors``, called by ingest), which puts it back
+on the list.
 """
 
 from __future__ import annotations

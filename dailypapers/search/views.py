@@ -10,10 +10,11 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from dailypapers.deps import SessionDep
 from dailypapers.papers.periods import InvalidPeriod, parse_day
-from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
+from dailypapers.search.deps import SearchEngineDep
+from dailypapers.search.query import MAX_QUERY_CHARS, Filters, parse_query
 from dailypapers.search.services import Mode, SearchEngine
+from dailypapers.web.deps import SessionDep
 from dailypapers.web.forms import is_htmx
 from dailypapers.web.templating import render
 
@@ -70,6 +71,7 @@ def search_context(
 def search_page(
     request: Request,
     session: SessionDep,
+    engine: SearchEngineDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS * 20)] = "",
     mode: Mode = Mode.hybrid,
     published_from: Annotated[str | None, Query(alias="from", max_length=40)] = None,
@@ -80,10 +82,7 @@ def search_page(
     page: Annotated[int, Query(ge=1, le=25)] = 1,
 ) -> Response:
     filters = make_filters(published_from, published_until, category or [], author, code)
-    try:
-        context = search_context(request.app.state.search, session, q, mode, filters, page)
-    except InvalidQuery as exc:
-        raise HTTPException(400, str(exc)) from exc
+    context = search_context(engine, session, q, mode, filters, page)
     # htmx asks for the results only (search as you type); everyone else gets the whole page.
     template = "_search_results.html" if is_htmx(request) else "search.html"
-    return render(request, template, context)  # type: ignore[no-any-return]
+    return render(request, template, context)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.api.schemas import ErrorOut
-from dailypapers.deps import TOKEN_REQUIRED, CurrentUser, DatabaseDep
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.votes import services
+from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep
 
 router = APIRouter(prefix="/api", tags=["votes"])
 ERRORS: dict[int | str, dict[str, object]] = {**TOKEN_REQUIRED, 404: {"model": ErrorOut}}

@@ -4,8 +4,8 @@ trending score in the same transaction, so counts stay exact under any concurren
 - the vote row's primary key (user, paper) makes a second insert do nothing (``ON CONFLICT DO NOTHING``),
   and the count only moves when a row was really inserted or deleted;
 - the count moves by ``UPDATE … SET upvotes = upvotes + 1``, which row-locks the paper on PostgreSQL until
-  commit (SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), and the score is computed from the
-  value that UPDATE returns.
+  commit (SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), so the score that ``ranking.score.rescore``
+  then computes from the stored row sees exactly that count.
 
 Counts imported from Hugging Face have no vote rows behind them: a paper's upvotes are its imported count
 plus the votes cast here.
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dailypapers.accounts.models import User
 from dailypapers.db import insert_ignoring_conflicts
-from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.services import score_paper
+from dailypapers.papers.models import Paper
+from dailypapers.ranking.score import rescore
 from dailypapers.votes.models import Vote
 
 
@@ -42,10 +43,8 @@ def _move_count(session: Session, paper: Paper, delta: int) -> int:
     upvotes: int = session.execute(
         update(Paper).where(Paper.id == paper.id).values(upvotes=Paper.upvotes + delta).returning(Paper.upvotes)
     ).scalar_one()
-    session.refresh(paper, ["upvotes", "github_stars", "github_stars_at", "published_at", "created_at"])
-    entered = session.scalar(select(DailyEntry.submitted_at).where(DailyEntry.paper_id == paper.id))
-    at = entered or paper.published_at or paper.created_at
-    session.execute(update(Paper).where(Paper.id == paper.id).values(trending_score=score_paper(paper, at)))
+    set_committed_value(paper, "upvotes", upvotes)  # the loaded object shows the count without a reload
+    rescore(session, [paper.id])
     return upvotes
 
 

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from dailypapers.deps import CsrfChecked, CurrentUser, DatabaseDep
+from dailypapers.accounts.auth import CurrentUser
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.votes import services
+from dailypapers.web.deps import CsrfChecked, DatabaseDep
 from dailypapers.web.forms import back_to, is_htmx
 from dailypapers.web.templating import render
 
@@ -29,5 +30,5 @@ def toggle(
         state = services.toggle_vote(session, user, paper)
     if is_htmx(request):
         context = {"arxiv_id": paper.arxiv_id, "upvotes": state.upvotes, "voted": state.upvoted, "next_path": next}
-        return render(request, "_vote.html", context)  # type: ignore[no-any-return]
+        return render(request, "_vote.html", context)
     return back_to(request, next, f"/papers/{paper.arxiv_id}")

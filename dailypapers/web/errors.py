@@ -14,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 
 from dailypapers.db import DatabaseBusy, database_fault, error_summary
-from dailypapers.deps import LoginRequired
+from dailypapers.errors import Refused
 from dailypapers.web.forms import redirect_after_post, safe_next
 from dailypapers.web.ratelimit import RateLimited
 from dailypapers.web.templating import render
@@ -48,6 +48,11 @@ _FAULT_MESSAGES = {
 DATABASE_ERRORS = (DatabaseBusy, sa_exc.OperationalError, sa_exc.TimeoutError, psycopg.OperationalError)
 
 
+class LoginRequired(Exception):
+    """Raised by accounts' ``CurrentUser`` on a page that needs a login: pages redirect to /login, the API
+    answers 401. Defined here, with its handler, so the web toolkit needs no domain to handle it."""
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
@@ -59,7 +64,7 @@ def error_response(request: Request, status: int, message: str, detail: Any = No
             body["detail"] = detail
         return JSONResponse(body, status_code=status)
     context = {"status": status, "title": _TITLES.get(status, "Error"), "message": message}
-    return render(request, "error.html", context, status_code=status)  # type: ignore[no-any-return]
+    return render(request, "error.html", context, status_code=status)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -98,6 +103,11 @@ def install_error_handlers(app: FastAPI) -> None:
         back = request.url.path if request.method == "GET" else urlsplit(request.headers.get("referer", "")).path
         where = f"/login?next={quote(safe_next(back), safe='/')}"
         return redirect_after_post(request, where)
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        # Every domain refusal (invalid period, arXiv id or query, a broken rule) in one place, with its status.
+        return error_response(request, exc.status_code, str(exc))
 
     @app.exception_handler(PermissionError)
     async def _forbidden(request: Request, exc: PermissionError) -> Response:

@@ -9,11 +9,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from dailypapers import __version__
 from dailypapers.config import Settings
-from dailypapers.web.security import attach_csrf_cookie, csrf_token, current_user
+from dailypapers.web.security import attach_csrf_cookie, csrf_token
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -73,10 +75,11 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def render(request: Any, name: str, context: dict[str, Any], status_code: int = 200) -> Any:
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """Render ``name``; every template sees the visitor (``user``) and a lazy ``csrf_token()`` for forms."""
     templates: Jinja2Templates = request.app.state.templates
-    context.setdefault("user", current_user(request))
+    # The visitor that accounts/auth.py's app-wide lookup left (None on pages it did not run for).
+    context.setdefault("user", getattr(request.state, "user", None))
     context.setdefault("csrf_token", lambda: csrf_token(request))
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     attach_csrf_cookie(request, response)

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page
 
 from dailypapers.db import Database
-from dailypapers.papers.importing import import_paper_batch
-from dailypapers.papers.services import ImportSummary
+from dailypapers.ingest.files import import_paper_batch
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.sources.arxiv_kaggle import iter_records
 from tests.conftest import FIXTURES
 from tests.factories import PASSWORD, load_days, make_user

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from dailypapers.community import collections
 from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import run_job
 from dailypapers.papers.models import Paper
 from dailypapers.votes.services import set_vote
+from dailypapers.wiring import all_jobs
 from tests.factories import PASSWORD, load_corpus, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]

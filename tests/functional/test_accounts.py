@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from dailypapers.accounts import services
 from dailypapers.accounts.models import ApiToken, User, UserSession
-from dailypapers.accounts.tokens import token_hash
 from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import run_job
+from dailypapers.signing import token_hash
+from dailypapers.wiring import all_jobs
 from tests.factories import PASSWORD, api_token, csrf_from, form_token, log_in, make_user
 
 

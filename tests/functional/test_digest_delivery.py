@@ -30,9 +30,9 @@ from dailypapers.digests.models import Frequency, OutboxMessage, Subscription
 from dailypapers.digests.outbox import compose, drain
 from dailypapers.digests.schedule import covering, latest_due
 from dailypapers.email.smtp import SmtpConfigError, SmtpSender
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import run_job
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.wiring import all_jobs
 from tests.conftest import _free_port
 from tests.factories import load_days
 from tests.smtp import SmtpSink

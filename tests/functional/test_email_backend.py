@@ -18,8 +18,8 @@ from dailypapers.digests import subscriptions
 from dailypapers.digests.models import Frequency
 from dailypapers.digests.outbox import compose
 from dailypapers.digests.schedule import covering
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import run_job
+from dailypapers.wiring import all_jobs
 from tests.factories import csrf_from, load_days
 from tests.smtp import SmtpSink
 

@@ -19,12 +19,12 @@ from dailypapers.digests.models import Frequency
 from dailypapers.digests.outbox import compose, drain
 from dailypapers.digests.schedule import covering
 from dailypapers.email.smtp import SmtpSender
-from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import run_job
 from dailypapers.papers.models import Paper
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.personal.services import ModelPersonalizer
 from dailypapers.votes.services import set_vote
+from dailypapers.wiring import all_jobs
 from tests.factories import api_token, form_token, load_corpus, log_in, make_user
 from tests.smtp import SmtpSink
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.ingest.models import HarvestCheckpoint
 from dailypapers.papers.models import Paper
 from dailypapers.sources.arxiv_oai import MetadataFormat, parse_list_records
-from dailypapers.sources.models import HarvestCheckpoint
 from tests.replay import BULK_PAGES, BULK_RECORDS, ReplayServer, bulk_page
 
 

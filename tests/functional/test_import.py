@@ -156,8 +156,8 @@ def test_cli_jsonl_import_is_idempotent_and_reports_bad_lines(env_settings: Sett
 
 
 def test_hf_and_arxiv_data_merge_without_erasing_each_other(db: Database) -> None:
-    from dailypapers.papers.importing import import_paper_batch
-    from dailypapers.papers.services import ImportSummary
+    from dailypapers.ingest.files import import_paper_batch
+    from dailypapers.ingest.outcomes import ImportSummary
     from dailypapers.sources.huggingface import read_day_file
 
     item = read_day_file(HF_DAYS / "2025-10-29.json")[0]

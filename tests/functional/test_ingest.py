@@ -19,15 +19,16 @@ from typer.testing import CliRunner
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.papers.importing import import_paper_batch
+from dailypapers.ingest.arxiv import ingest_search
+from dailypapers.ingest.files import import_paper_batch
+from dailypapers.ingest.harvest import harvest_oai
+from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.services import ImportSummary
 from dailypapers.sources.arxiv_api import ArxivApiError, ArxivApiSource
 from dailypapers.sources.arxiv_oai import HarvestParams, OaiHarvester
 from dailypapers.sources.http import RETRY_WAIT_MAX_SECONDS, HttpStatusError, SourceClient, SourceError
-from dailypapers.sources.models import HarvestCheckpoint
-from dailypapers.sources.services import harvest_oai, ingest_search
 from tests.conftest import FIXTURES
 from tests.replay import BULK_RECORDS, JSON, XML, ReplayServer, Reply
 

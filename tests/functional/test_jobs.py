@@ -16,13 +16,15 @@ from dailypapers.app import create_app
 from dailypapers.cli import app as cli
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
+from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.tasks import STATE_KEY, run_arxiv_daily
 from dailypapers.jobs.locks import _advisory_key, singleton
 from dailypapers.jobs.models import JobLease
-from dailypapers.jobs.scheduler import Job, JobContext, Scheduler, run_job
+from dailypapers.jobs.scheduler import Job, JobContext, JobStatus, Scheduler, run_job
 from dailypapers.papers.models import Paper
 from dailypapers.sources.arxiv_oai import MetadataFormat, parse_list_records
-from dailypapers.sources.models import HarvestCheckpoint
-from dailypapers.sources.tasks import STATE_KEY, run_arxiv_daily
+from dailypapers.sources.http import SourceError
+from dailypapers.wiring import all_jobs
 from tests.replay import BULK_PAGES, ReplayServer, bulk_page
 
 runner = CliRunner()
@@ -156,6 +158,29 @@ def test_failures_are_reported_not_raised(db: Database, settings: Settings) -> N
 
     result = run_job(Job("broken", 1, broken), db, settings)
     assert (result.status, result.report) == ("failed", "RuntimeError: boom")
+
+
+def test_expected_failures_are_one_log_line_without_traceback(
+    db: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A job declares the errors it expects now and then (the harvest: a source that is down); the scheduler
+    # names none itself. Those log one warning line; anything else logs its traceback.
+    def down(_ctx: JobContext) -> str:
+        raise ConnectionError("source down")
+
+    expected = run_job(Job("down", 1, down, singleton=False, expected_failures=(ConnectionError,)), db, settings)
+    unexpected = run_job(Job("down", 1, down, singleton=False), db, settings)
+    assert expected.status == unexpected.status == JobStatus.failed
+    assert expected.report == unexpected.report == "ConnectionError: source down"
+    expected_record, unexpected_record = [r for r in caplog.records if r.name == "dailypapers.jobs.scheduler"]
+    assert (expected_record.levelname, expected_record.exc_info) == ("WARNING", None)
+    assert unexpected_record.levelname == "ERROR"
+    assert unexpected_record.exc_info is not None
+
+
+def test_the_harvest_job_expects_source_errors() -> None:
+    (job,) = [j for j in all_jobs() if j.name == "arxiv-daily"]
+    assert SourceError in job.expected_failures
 
 
 def test_scheduler_runs_due_jobs_at_their_interval(db: Database, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from dailypapers.db import Database
 from dailypapers.pages.listings import listing_context
 from dailypapers.pages.paper import paper_context
 from dailypapers.papers.periods import PeriodKind, day_period, parse_week
+from dailypapers.wiring import CONVERTORS
 from tests.factories import load_days
 
 
@@ -139,6 +140,31 @@ def test_versioned_id_redirects_to_the_canonical_page(loaded: Database, client: 
 
 
 @pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/papers/hep-th/9901001v2", "/papers/hep-th/9901001"),  # old style, with version: the id route
+        ("/papers/math.GT/0309136", "/papers/math/0309136"),  # old style with subject class
+        ("/papers/arXiv:2405.21060", "/papers/2405.21060"),  # not id-shaped: the fallback route
+    ],
+)
+def test_paper_addresses_redirect_to_the_canonical_id(
+    loaded: Database, client: TestClient, path: str, location: str
+) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (301, location)
+
+
+def test_paper_routes_do_not_capture_pages_under_papers() -> None:
+    # The {arxiv_id:arxiv_id} convertor matches ids only, so /papers/trending or /papers/submit can never be
+    # taken for a paper whatever the routers' order; anything else is left to the fallback route.
+    regex = CONVERTORS["arxiv_id"].regex
+    for paper_id in ("2401.01234", "2401.01234v12", "0704.0001", "hep-th/9901001v2", "math.GT/0309136"):
+        assert re.fullmatch(regex, paper_id), paper_id
+    for other in ("trending", "submit", "date/2025-01-01", "2401.01234/vote", "not-a-paper", "2401.1234567"):
+        assert not re.fullmatch(regex, other), other
+
+
+@pytest.mark.parametrize(
     ("path", "status", "text"),
     [
         ("/papers/2501.99999", 404, "We have no paper 2501.99999 yet."),
@@ -160,9 +186,9 @@ def test_friendly_error_pages(loaded: Database, client: TestClient, path: str, s
 
 
 def test_old_style_ids_have_pages(db: Database, client: TestClient) -> None:
-    from dailypapers.papers.importing import import_paper_batch
+    from dailypapers.ingest.files import import_paper_batch
+    from dailypapers.ingest.outcomes import ImportSummary
     from dailypapers.papers.records import PaperRecord
-    from dailypapers.papers.services import ImportSummary
 
     record = PaperRecord(arxiv_id="hep-th/9901001", title="Old style", abstract="A $x^2$ abstract.", authors=("A. B.",))
     import_paper_batch(db, [("test", record)], ImportSummary())

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from dailypapers.db import Database
-from dailypapers.papers.importing import import_paper_batch
+from dailypapers.ingest.files import import_paper_batch
+from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.services import ImportSummary
 from dailypapers.search.models import PaperVector
 from dailypapers.search.vectors.format import to_blob
 from dailypapers.search.vectors.memory import VectorIndex

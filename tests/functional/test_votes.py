@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.services import score_paper
+from dailypapers.ranking.score import score_paper
 from dailypapers.votes.models import Vote
 from tests.conftest import _free_port
 from tests.factories import api_token, form_token, load_days, log_in, make_user, make_users

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from dailypapers.sources.tasks import harvest_window, latest_announcement, oai_set_for
+from dailypapers.ingest.tasks import harvest_window, latest_announcement, oai_set_for
 
 UTC = dt.UTC
 

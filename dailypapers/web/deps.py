@@ -1,17 +1,16 @@
-"""FastAPI dependencies shared by every router."""
+"""FastAPI dependencies shared by every router (the visitor's ``CurrentUser`` and friends are accounts/auth.py's)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.web.security import current_user, require_csrf
+from dailypapers.web.security import require_csrf
 
 # The small dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in the thread
 # pool, and each hand-off costs ~0.5-1 ms under load on 2 cores, more than the work they do.
@@ -37,32 +36,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(read_session)]
 
 
-class LoginRequired(Exception):
-    """Raised by ``CurrentUser`` on a page that needs a login: pages redirect to /login, the API answers 401."""
-
-
-async def optional_user(request: Request) -> User | None:
-    return current_user(request)
-
-
-async def required_user(request: Request) -> User:
-    user = current_user(request)
-    if user is None:
-        raise LoginRequired()
-    return user
-
-
-async def curator_user(request: Request) -> User:
-    user = await required_user(request)
-    if not user.is_curator:
-        raise HTTPException(403, "Only curators can do this.")
-    return user
-
-
 DatabaseDep = Annotated[Database, Depends(get_database)]
-OptionalUser = Annotated[User | None, Depends(optional_user)]
-CurrentUser = Annotated[User, Depends(required_user)]
-CuratorUser = Annotated[User, Depends(curator_user)]
 CsrfChecked = Depends(require_csrf)
 
 # ``responses=`` for every API route that takes ``CurrentUser``: FastAPI cannot see that a dependency may answer

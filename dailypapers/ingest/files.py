@@ -8,16 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from dailypapers.db import Database
+from dailypapers.ingest.outcomes import ImportSummary, Outcome, merge_outcomes
+from dailypapers.ingest.upserts import current_entry_days, upsert_daily_entries, upsert_papers
 from dailypapers.papers.models import Paper
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.services import (
-    ImportSummary,
-    Outcome,
-    current_entry_days,
-    merge_outcomes,
-    upsert_daily_entries,
-    upsert_papers,
-)
 from dailypapers.sources.huggingface import DailyItem
 
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.db import insert_ignoring_conflicts, utcnow
+from dailypapers.ingest.outcomes import Outcome
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
 from dailypapers.ranking.hotness import trending_score
-from dailypapers.search.models import PaperVector
+from dailypapers.ranking.score import entered_feed_at, rescore
+from dailypapers.search.services import forget_vectors
 
 # Keeps each IN (...) list well under SQLite's and PostgreSQL's bound-parameter limits.
 IN_CHUNK = 500
@@ -43,37 +43,6 @@ _SCALAR_FIELDS = (
     "ai_summary",
     "upvotes",
 )
-
-
-class Outcome(StrEnum):
-    new = "new"
-    updated = "updated"
-    unchanged = "unchanged"
-
-
-@dataclass
-class ImportSummary:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def count(self, outcomes: Iterable[Outcome]) -> None:
-        for outcome in outcomes:
-            setattr(self, outcome.value, getattr(self, outcome.value) + 1)
-
-    def merge(self, other: ImportSummary) -> None:
-        self.new, self.updated = self.new + other.new, self.updated + other.updated
-        self.unchanged, self.failed = self.unchanged + other.unchanged, self.failed + other.failed
-        self.errors.extend(other.errors)
-
-    def fail(self, message: str, records: int = 1) -> None:
-        self.failed += records
-        self.errors.append(message)
-
-    def __str__(self) -> str:
-        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, {self.failed} failed"
 
 
 def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
@@ -185,11 +154,11 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
         primary_category=categories[0] if categories else None,
         author_names=", ".join(_normalised_names(record)),
         ai_keywords=list(record.ai_keywords) if record.ai_keywords is not None else None,
-        # Not on the feed yet: it enters trending by its own date until a daily entry says otherwise.
         github_stars_at=now if record.github_stars is not None else None,
+        # Not on the feed yet: it ranks by its own date until a daily entry says otherwise (and rescores it).
         trending_score=trending_score(
             upvotes,
-            record.published_at or now,
+            entered_feed_at(None, record.published_at, now),
             stars=record.github_stars,
             published_at=record.published_at,
             stars_at=now,
@@ -255,11 +224,9 @@ def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str,
                 text_changed.append(paper.id)
     session.flush()
     _insert_new(session, new, author_ids)
-    refresh_trending(session, changed)
-    if text_changed:
-        # Their vectors describe the old text: dropping them puts the papers back on the embedding job's list.
-        for chunk in _chunks(text_changed):
-            session.execute(delete(PaperVector).where(PaperVector.paper_id.in_(chunk)))
+    rescore(session, [paper.id for paper in changed])
+    # Their vectors describe the old text: search forgets them, which puts the papers back on its embedding list.
+    forget_vectors(session, text_changed)
     return outcomes
 
 
@@ -311,8 +278,7 @@ def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) 
         for key, value in changed.items():
             setattr(entry, key, value)
         outcomes[arxiv_id] = Outcome.updated if changed else Outcome.unchanged
-    session.flush()
-    refresh_trending(session, papers.values())
+    rescore(session, [paper.id for paper in papers.values()])
     return outcomes
 
 
@@ -324,46 +290,3 @@ def current_entry_days(session: Session, arxiv_ids: Iterable[str]) -> dict[str, 
         query = select(Paper.arxiv_id, DailyEntry.day).join(DailyEntry.paper).where(Paper.arxiv_id.in_(chunk))
         days.update(session.execute(query).all())
     return days
-
-
-def refresh_trending(session: Session, papers: Iterable[Paper]) -> None:
-    """Recompute the stored trending score of ``papers`` (in the caller's transaction)."""
-    papers = list(papers)
-    entered: dict[int, dt.datetime] = {}
-    for chunk in _chunks([p.id for p in papers]):
-        entered.update(
-            session.execute(
-                select(DailyEntry.paper_id, DailyEntry.submitted_at).where(DailyEntry.paper_id.in_(chunk))
-            ).all()
-        )
-    for paper in papers:
-        at = entered.get(paper.id) or paper.published_at or paper.created_at
-        if at is None:
-            continue
-        score = score_paper(paper, at)
-        if paper.trending_score != score:
-            paper.trending_score = score
-
-
-def score_paper(paper: Paper, entered_at: dt.datetime) -> float:
-    """``paper``'s trending score if it entered the feed at ``entered_at``."""
-    return trending_score(
-        paper.upvotes,
-        entered_at,
-        stars=paper.github_stars,
-        published_at=paper.published_at,
-        stars_at=paper.github_stars_at,
-    )
-
-
-def merge_outcomes(*parts: dict[str, Outcome]) -> list[Outcome]:
-    """One outcome per paper: new if any part is new, else updated if any part updated."""
-    merged: dict[str, Outcome] = {}
-    rank = {Outcome.unchanged: 0, Outcome.updated: 1, Outcome.new: 2}
-    for part in parts:
-        for arxiv_id, outcome in part.items():
-            if rank[outcome] > rank[merged.get(arxiv_id, Outcome.unchanged)]:
-                merged[arxiv_id] = outcome
-            else:
-                merged.setdefault(arxiv_id, outcome)
-    return list(merged.values())

@@ -1,4 +1,5 @@
-"""Signed, expiring tokens for links in e-mails (itsdangerous), and random tokens stored only as hashes."""
+"""Signed, expiring tokens for links in e-mails and cookies (itsdangerous), and random tokens stored only as
+hashes. Infrastructure: accounts, digests and the web toolkit sign with it, and it knows none of them."""
 
 from __future__ import annotations
 

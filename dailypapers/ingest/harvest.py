@@ -1,10 +1,9 @@
-"""Ingestion use cases. Every page of a source is one write transaction holding its records and, for OAI-PMH,
-the checkpoint that says where to continue; so a crash at any instant loses at most the page in flight, and
-the rerun fetches exactly that page again."""
+"""OAI-PMH harvests with checkpoints. Every page is one write transaction holding its records and the
+checkpoint that says where to continue; so a crash at any instant loses at most the page in flight, and the
+rerun fetches exactly that page again."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -12,15 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.db import Database, utcnow
-from dailypapers.papers.ids import normalize_arxiv_id
-from dailypapers.papers.importing import import_daily_items
+from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.outcomes import ImportSummary
+from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.services import ImportSummary, upsert_papers
-from dailypapers.sources.arxiv_api import ArxivApiSource
 from dailypapers.sources.arxiv_oai import HarvestParams, OaiHarvester, OaiPage, ResumptionTokenExpired
 from dailypapers.sources.http import SourceError
-from dailypapers.sources.huggingface import HuggingFaceDaily
-from dailypapers.sources.models import HarvestCheckpoint
 
 PageCallback = Callable[[OaiPage, "HarvestProgress"], None]
 
@@ -127,50 +123,3 @@ def harvest_oai(
         _record_error(db, params.key, str(exc))
         raise
     return summary
-
-
-def ingest_ids(db: Database, source: ArxivApiSource, arxiv_ids: Sequence[str]) -> tuple[ImportSummary, list[str]]:
-    """Fetch and store papers by id; returns the summary and the ids the source did not know."""
-    records = source.fetch(arxiv_ids)
-    summary = ImportSummary()
-    with db.write() as session:
-        summary.count(upsert_papers(session, records).values())
-    found = {r.arxiv_id for r in records}
-    missing = [i for i in arxiv_ids if normalize_arxiv_id(i) not in found]
-    for arxiv_id in missing:
-        summary.fail(f"{arxiv_id}: arXiv has no paper with this id", records=1)
-    return summary, missing
-
-
-def ingest_search(
-    db: Database, source: ArxivApiSource, category: str, from_date: dt.date, until_date: dt.date
-) -> ImportSummary:
-    """Store the papers of ``category`` submitted in the window, one API page per transaction."""
-    summary = ImportSummary()
-    for records in source.search(category, from_date, until_date):
-        with db.write() as session:
-            summary.count(upsert_papers(session, records).values())
-    return summary
-
-
-def sync_hf_days(
-    db: Database,
-    hf: HuggingFaceDaily,
-    days: Iterable[dt.date],
-    on_day: Callable[[dt.date, int], None] | None = None,
-) -> ImportSummary:
-    """Fetch each day's Hugging Face listing and store it exactly as the file import does."""
-    summary = ImportSummary()
-    for day in days:
-        items = hf.fetch_day(day)
-        if items:
-            summary.count(import_daily_items(db, items))
-        if on_day is not None:
-            on_day(day, len(items))
-    return summary
-
-
-def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    if last < first:
-        raise ValueError(f"--until {last} is before --from {first}")
-    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
