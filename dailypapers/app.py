@@ -6,8 +6,6 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
-import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -19,11 +17,14 @@ from dailypapers.api import search as api_search
 from dailypapers.community import api as community_api
 from dailypapers.community import claim_views, collection_views, comment_views, profile_views, submit_views
 from dailypapers.config import CONFIG_ERRORS, Settings, describe_config_error
-from dailypapers.db import Database, database_fault
+from dailypapers.db import Database
 from dailypapers.digests import views as digest_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
+from dailypapers.ops import health as ops_health
+from dailypapers.ops import metrics as ops_metrics
+from dailypapers.ops.observe import ObservabilityMiddleware
 from dailypapers.papers import views as paper_views
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
@@ -33,7 +34,7 @@ from dailypapers.sources.arxiv_api import ArxivApiSource
 from dailypapers.sources.http import SourceClient
 from dailypapers.votes import api as votes_api
 from dailypapers.votes import views as votes_views
-from dailypapers.web.errors import RETRY_AFTER_SECONDS, install_error_handlers
+from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.headers import SecurityHeadersMiddleware
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.params import reject_nul
@@ -42,30 +43,10 @@ from dailypapers.web.security import load_user
 from dailypapers.web.static import MemoryStaticFiles
 from dailypapers.web.templating import STATIC_DIR, make_templates
 
-# A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
-READY_TIMEOUT_SECONDS = 2.0
-
 
 async def healthz(_request: Request) -> Response:
     """Liveness: the process answers. Async and without the database, so it answers while the database or
     the thread pool is stuck (restarting the process would not cure either)."""
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> Response:
-    """Readiness: the database answers a round trip within READY_TIMEOUT_SECONDS (503 otherwise)."""
-    database: Database = request.app.state.db
-    try:
-        with anyio.fail_after(READY_TIMEOUT_SECONDS):
-            # abandon_on_cancel: a probe gives up at its timeout even when no thread is free to run the ping.
-            await anyio.to_thread.run_sync(database.ping, abandon_on_cancel=True)
-    except Exception as exc:
-        fault = "down" if isinstance(exc, TimeoutError) else database_fault(exc)
-        if fault is None:
-            raise
-        return JSONResponse(
-            {"status": f"database {fault}"}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS[fault])}
-        )
     return JSONResponse({"status": "ok"})
 
 
@@ -122,7 +103,8 @@ def create_app(
     app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR), name="static")
     # Starlette routes, not FastAPI ones: the app-wide dependencies (the visitor's lookup) do not run for them.
     app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
-    app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route("/readyz", ops_health.readyz, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route("/metrics", ops_metrics.metrics, methods=["GET"], include_in_schema=False)
     # Order matters. Listings first (most requests; routes are matched in order); the API and feeds before the
     # catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path}, which come last.
     app.include_router(paper_views.router)
@@ -151,6 +133,10 @@ def create_app(
     app.add_middleware(PageCacheMiddleware, store=app.state.page_cache, routes=app.router.routes)
     # Added last, so outermost: cached pages, static files and error pages get the headers too.
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost of all: the request id and latency cover cached pages and the security headers too.
+    app.add_middleware(
+        ObservabilityMiddleware, routes=app.router.routes, access_log_lines=settings.log_format == "json"
+    )
     return app
 
 

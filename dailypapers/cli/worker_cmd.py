@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 from types import FrameType
 
@@ -12,6 +11,7 @@ from dailypapers.cli.common import database, fail, out
 from dailypapers.config import Settings
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler, run_job
+from dailypapers.ops.logs import configure
 
 
 def worker(
@@ -21,8 +21,8 @@ def worker(
 ) -> None:
     """Run the scheduler: the daily arXiv harvest and every other job. Several workers may run at once:
     singleton jobs take a lock, so each runs in one place at a time."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    configure(settings.log_format)
     jobs = [j for j in all_jobs() if not job or j.name in job]
     unknown = set(job) - {j.name for j in all_jobs()}
     if unknown:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.jobs.locks import singleton
+from dailypapers.ops.metrics import record_job
 from dailypapers.sources.http import SourceError
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,14 @@ class JobResult:
 
 
 def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
-    """Run ``job`` once now (the CLI's inline mode uses this too); never raises."""
+    """Run ``job`` once now (the CLI's inline mode uses this too); never raises. Counted in /metrics."""
+    started = time.monotonic()
+    result = _run_job(job, db, settings)
+    record_job(job.name, result.status, time.monotonic() - started)
+    return result
+
+
+def _run_job(job: Job, db: Database, settings: Settings) -> JobResult:
     try:
         if not job.singleton:
             return JobResult(job.name, "ran", job.run(JobContext(db, settings, renew=lambda: None)))
