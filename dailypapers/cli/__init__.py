@@ -7,6 +7,7 @@ import sys
 import typer
 
 from dailypapers.cli import (
+    backup_cmd,
     config_cmd,
     db_cmd,
     digest_cmd,
@@ -31,6 +32,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db_cmd.app, name="db")
+db_cmd.app.command("backup")(backup_cmd.backup)
+db_cmd.app.command("restore")(backup_cmd.restore)
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(config_cmd.app, name="config")
