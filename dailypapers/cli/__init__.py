@@ -11,6 +11,7 @@ from dailypapers.cli import (
     config_cmd,
     db_cmd,
     digest_cmd,
+    doctor_cmd,
     import_cmd,
     ingest_cmd,
     search_cmd,
@@ -44,6 +45,7 @@ app.command("worker")(worker_cmd.worker)
 app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")
 app.command("serve")(serve_cmd.serve)
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def main() -> None:
