@@ -37,19 +37,30 @@ def request_id_from(headers: Sequence[tuple[bytes, bytes]]) -> str:
 
 
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
-    """The path template of the route ``scope`` goes to (``/papers/{arxiv_id:path}``): what Starlette matched,
-    or, for pages served before routing (the page cache), the same match made here."""
-    route = scope.get("route")
-    if route is not None and hasattr(route, "path"):
-        return str(route.path)
+    """The path template of the route ``scope`` goes to (``/papers/{arxiv_id:path}``), matched here in the
+    router's order: the inner scope Starlette fills in is a copy this middleware never sees, and cached pages
+    are never routed at all. A path whose method no route takes (405) gets that route's template."""
+    full, partial = _match(routes, scope)
+    return full or partial or UNMATCHED
+
+
+def _match(routes: Sequence[BaseRoute], scope: Scope) -> tuple[str | None, str | None]:
     partial = None
     for candidate in routes:
+        # FastAPI keeps an included router as one route object that matches nothing itself: look inside.
+        inner = getattr(getattr(candidate, "original_router", None), "routes", None)
+        if inner is not None:
+            full, inner_partial = _match(inner, scope)
+            if full is not None:
+                return full, None
+            partial = partial or inner_partial
+            continue
         match, _ = candidate.matches(scope)
         if match is Match.FULL:
-            return str(getattr(candidate, "path", UNMATCHED))
-        if match is Match.PARTIAL and partial is None:
-            partial = str(getattr(candidate, "path", UNMATCHED))
-    return partial or UNMATCHED
+            return str(getattr(candidate, "path", UNMATCHED)), None
+        if match is Match.PARTIAL:
+            partial = partial or str(getattr(candidate, "path", UNMATCHED))
+    return None, partial
 
 
 class ObservabilityMiddleware:

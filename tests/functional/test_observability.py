@@ -62,7 +62,11 @@ def test_latency_is_recorded_by_route_template(app: FastAPI) -> None:
         client.get("/papers/2101.99999")
         client.get("/papers/2101.99998")
         client.get("/no/such/page/at/all")
+        client.get("/")
+        client.post("/metrics")  # no such method: the template still, with its 405
     body = scrape(app)[1]
+    assert sample(body, "dailypapers_request_duration_seconds_count", method="GET", route="/", status="200")
+    assert sample(body, "dailypapers_request_duration_seconds_count", method="POST", route="/metrics", status="405")
     template = sample(
         body, "dailypapers_request_duration_seconds_count", method="GET", route="/papers/{arxiv_id:path}", status="404"
     )
