@@ -22,7 +22,15 @@ from collections.abc import Iterator
 import anyio.to_thread
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -54,6 +62,12 @@ JOB_SECONDS = Histogram(
 def record_job(job: str, status: str, seconds: float) -> None:
     JOB_RUNS.labels(job, status).inc()
     JOB_SECONDS.labels(job).observe(seconds)
+
+
+def serve_job_metrics(port: int) -> None:
+    """A worker's own job counters on loopback (a worker has no web app; its runs are counted in it): for a
+    Prometheus on the same host, or an SSH tunnel. Loopback only, as it has no token."""
+    start_http_server(port, addr="127.0.0.1")
 
 
 def embedding_model_id(settings: Settings) -> str:
