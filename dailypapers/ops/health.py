@@ -3,6 +3,8 @@ and Redis answers when DAILYPAPERS_REDIS_URL is set. ``/healthz`` (the process i
 
 from __future__ import annotations
 
+from functools import cache
+
 import anyio
 import anyio.to_thread
 import redis
@@ -18,7 +20,12 @@ from dailypapers.web.errors import RETRY_AFTER_SECONDS
 
 # A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
 READY_TIMEOUT_SECONDS = 2.0
-_HEAD = head_revision()
+
+
+@cache
+def _head() -> str | None:
+    """The code's migration head, read once (the migration scripts do not change while the process runs)."""
+    return head_revision()
 
 
 def schema_revision(database: Database) -> str | None:
@@ -44,9 +51,10 @@ async def readyz(request: Request) -> Response:
         if fault is None:
             raise
         return _not_ready(f"database {fault}", RETRY_AFTER_SECONDS[fault])
-    if revision != _HEAD:
+    head = _head()
+    if revision != head:
         # Code newer (or older) than the schema: `dailypapers db upgrade` first (docs/deploy.md, upgrading).
-        return _not_ready(f"migrations pending (database at {revision or 'none'}, code at {_HEAD})", 30)
+        return _not_ready(f"migrations pending (database at {revision or 'none'}, code at {head})", 30)
     if settings.redis_url:
         try:
             with anyio.fail_after(READY_TIMEOUT_SECONDS):

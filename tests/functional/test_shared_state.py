@@ -44,7 +44,6 @@ def served(settings: Settings, log: Path, *args: str, **env: str) -> Iterator[st
         "DAILYPAPERS_DATA_DIR": str(settings.data_dir),
         "DAILYPAPERS_SCHEDULER": "false",
         "DAILYPAPERS_RATE_LIMIT_LOGIN": f"{TRIES}/minute",
-        **env,
     }
     environment.pop("DAILYPAPERS_DATABASE_URL", None)
     environment.pop("DAILYPAPERS_REDIS_URL", None)
