@@ -44,11 +44,12 @@ pytest: $(DEV_STAMP)
 chromium:
 	@test -x /usr/bin/chromium || scripts/install_chromium.sh
 
-# PostgreSQL is started when it is installed but stopped; tests skip it (or fail, with
-# DAILYPAPERS_REQUIRE_POSTGRES=1) when it cannot be reached.
+# PostgreSQL and Redis are started when installed but stopped; tests skip them (or fail, with
+# DAILYPAPERS_REQUIRE_POSTGRES=1 / DAILYPAPERS_REQUIRE_REDIS=1) when they cannot be reached.
 services:
 	@scripts/ensure_postgres.sh
 	@scripts/ensure_pgvector.sh
+	@scripts/ensure_redis.sh
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/web_pages.py

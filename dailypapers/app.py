@@ -6,7 +6,6 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,12 +13,15 @@ from fastapi.responses import JSONResponse, Response
 from dailypapers import __version__
 from dailypapers.accounts.auth import load_user
 from dailypapers.config import CONFIG_ERRORS, Settings, describe_config_error
-from dailypapers.db import Database, database_fault
+from dailypapers.db import Database
 from dailypapers.jobs.scheduler import Scheduler
+from dailypapers.ops import health as ops_health
+from dailypapers.ops import metrics as ops_metrics
+from dailypapers.ops.observe import ObservabilityMiddleware
 from dailypapers.search.services import SearchEngine
 from dailypapers.sources.arxiv_api import ArxivApiSource
 from dailypapers.sources.http import SourceClient
-from dailypapers.web.errors import RETRY_AFTER_SECONDS, install_error_handlers
+from dailypapers.web.errors import install_error_handlers
 from dailypapers.web.headers import SecurityHeadersMiddleware
 from dailypapers.web.page_cache import PageCacheMiddleware, PageStore
 from dailypapers.web.params import reject_nul
@@ -28,30 +30,10 @@ from dailypapers.web.static import MemoryStaticFiles
 from dailypapers.web.templating import STATIC_DIR, make_templates
 from dailypapers.wiring import all_jobs, routers
 
-# A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
-READY_TIMEOUT_SECONDS = 2.0
-
 
 async def healthz(_request: Request) -> Response:
     """Liveness: the process answers. Async and without the database, so it answers while the database or
     the thread pool is stuck (restarting the process would not cure either)."""
-    return JSONResponse({"status": "ok"})
-
-
-async def readyz(request: Request) -> Response:
-    """Readiness: the database answers a round trip within READY_TIMEOUT_SECONDS (503 otherwise)."""
-    database: Database = request.app.state.db
-    try:
-        with anyio.fail_after(READY_TIMEOUT_SECONDS):
-            # abandon_on_cancel: a probe gives up at its timeout even when no thread is free to run the ping.
-            await anyio.to_thread.run_sync(database.ping, abandon_on_cancel=True)
-    except Exception as exc:
-        fault = "down" if isinstance(exc, TimeoutError) else database_fault(exc)
-        if fault is None:
-            raise
-        return JSONResponse(
-            {"status": f"database {fault}"}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS[fault])}
-        )
     return JSONResponse({"status": "ok"})
 
 
@@ -110,7 +92,8 @@ def create_app(
     app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR), name="static")
     # Starlette routes, not FastAPI ones: the app-wide dependencies (the visitor's lookup) do not run for them.
     app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
-    app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route("/readyz", ops_health.readyz, methods=["GET", "HEAD"], include_in_schema=False)
+    app.add_route("/metrics", ops_metrics.metrics, methods=["GET"], include_in_schema=False)
     # In wiring.py's order (the catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path} last).
     for router in routers():
         app.include_router(router)
@@ -120,6 +103,10 @@ def create_app(
     app.add_middleware(PageCacheMiddleware, store=app.state.page_cache, routes=app.router.routes)
     # Added last, so outermost: cached pages, static files and error pages get the headers too.
     app.add_middleware(SecurityHeadersMiddleware)
+    # Outermost of all: the request id and latency cover cached pages and the security headers too.
+    app.add_middleware(
+        ObservabilityMiddleware, routes=app.router.routes, access_log_lines=settings.log_format == "json"
+    )
     return app
 
 

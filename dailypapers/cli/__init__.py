@@ -7,9 +7,11 @@ import sys
 import typer
 
 from dailypapers.cli import (
+    backup_cmd,
     config_cmd,
     db_cmd,
     digest_cmd,
+    doctor_cmd,
     import_cmd,
     ingest_cmd,
     search_cmd,
@@ -31,6 +33,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db_cmd.app, name="db")
+db_cmd.app.command("backup")(backup_cmd.backup)
+db_cmd.app.command("restore")(backup_cmd.restore)
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(config_cmd.app, name="config")
@@ -41,6 +45,7 @@ app.command("worker")(worker_cmd.worker)
 app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")
 app.command("serve")(serve_cmd.serve)
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ import uvicorn
 from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.migrations import is_up_to_date, upgrade
+from dailypapers.ops.logs import configure, log_config
+from dailypapers.ops.shared import warn_if_per_process
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:
@@ -46,7 +48,16 @@ def serve(
             typer.echo("error: the database schema is not up to date; run `dailypapers db upgrade`", err=True)
             raise typer.Exit(1)
     typer.echo(f"serving {settings.site_name} on http://{host}:{port} ({workers} process{'es' if workers > 1 else ''})")
-    common = {"host": host, "port": port, "log_level": "info", "access_log": access_log, **proxy_options(settings)}
+    configure(settings.log_format)
+    warn_if_per_process(settings, workers)  # here, in the parent: one warning, not one per process
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": access_log,
+        "log_config": log_config(settings.log_format),
+        **proxy_options(settings),
+    }
     if workers == 1:
         uvicorn.run(create_app(settings, run_scheduler=True), **common)  # type: ignore[arg-type]
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 from types import FrameType
 
@@ -11,6 +10,8 @@ import typer
 from dailypapers.cli.common import database, fail, out
 from dailypapers.config import Settings
 from dailypapers.jobs.scheduler import JobStatus, Scheduler, run_job
+from dailypapers.ops.logs import configure
+from dailypapers.ops.metrics import serve_job_metrics
 from dailypapers.wiring import all_jobs
 
 
@@ -18,11 +19,18 @@ def worker(
     once: bool = typer.Option(False, help="Run every job once, print what each did, and exit (for cron)."),
     job: list[str] = typer.Option([], "--job", help="Only these jobs (repeatable); default all."),
     tick: float = typer.Option(30.0, help="Seconds between checks for due jobs."),
+    metrics_port: int = typer.Option(
+        0,
+        min=0,
+        max=65535,
+        help="Serve this worker's job metrics (runs, durations) for Prometheus on 127.0.0.1:PORT; 0: off. "
+        "Backlogs are on the web's /metrics.",
+    ),
 ) -> None:
     """Run the scheduler: the daily arXiv harvest and every other job. Several workers may run at once:
     singleton jobs take a lock, so each runs in one place at a time."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    configure(settings.log_format)
     jobs = [j for j in all_jobs() if not job or j.name in job]
     unknown = set(job) - {j.name for j in all_jobs()}
     if unknown:
@@ -39,6 +47,8 @@ def worker(
                 raise typer.Exit(1)
             return
         scheduler = Scheduler(db, settings, jobs, tick_seconds=tick)
+        if metrics_port:
+            serve_job_metrics(metrics_port)
 
         def _stop(_signum: int, _frame: FrameType | None) -> None:
             scheduler.stop(timeout=0)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.jobs.locks import singleton
+from dailypapers.ops.metrics import record_job
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,14 @@ class JobResult:
 
 
 def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
-    """Run ``job`` once now (the CLI's inline mode uses this too); never raises."""
+    """Run ``job`` once now (the CLI's inline mode uses this too); never raises. Counted in /metrics."""
+    started = time.monotonic()
+    result = _run_job(job, db, settings)
+    record_job(job.name, result.status, time.monotonic() - started)
+    return result
+
+
+def _run_job(job: Job, db: Database, settings: Settings) -> JobResult:
     try:
         return _run(job, db, settings)
     except job.expected_failures as exc:
