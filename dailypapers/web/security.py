@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import HTTPException, Request, Response
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ DEVICE_COOKIE_DAYS = 365
 CSRF_COOKIE = "dp_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FoundT = TypeVar("FoundT")
 
 
 async def load_user(request: Request) -> None:
@@ -52,9 +55,13 @@ async def load_user(request: Request) -> None:
         # not match is a 401: its owner meant to log in and must hear that it failed.
         credentials = credentials.strip()
         if scheme.lower() == "bearer" and credentials.startswith(services.API_TOKEN_PREFIX):
-            request.state.user = await run_in_threadpool(_lookup, database, services.user_for_api_token, credentials)
-            if request.state.user is None:
+            token = await run_in_threadpool(_lookup, database, services.api_token_for, credentials)
+            if token is None:
                 raise HTTPException(401, "This API token is not valid (revoked or mistyped).")
+            # A read-only token reads: every method that could change something is refused before a route runs.
+            if token.read_only and request.method not in SAFE_METHODS:
+                raise HTTPException(403, "This API token is read-only; create one that can write in Settings.")
+            request.state.user = token.user
         return
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
@@ -63,7 +70,7 @@ async def load_user(request: Request) -> None:
             request.state.session_token = raw
 
 
-def _lookup(database: Database, find: Callable[[Session, str], User | None], credential: str) -> User | None:
+def _lookup(database: Database, find: Callable[[Session, str], FoundT | None], credential: str) -> FoundT | None:
     with database.read() as session:
         return find(session, credential.strip())
 
