@@ -24,6 +24,8 @@ from dailypapers.digests import views as digest_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
+from dailypapers.mcp import server as mcp_server
+from dailypapers.mcp.state import McpState, http_principal
 from dailypapers.pages import for_you as for_you_page
 from dailypapers.pages import listings as listing_pages
 from dailypapers.pages import paper as paper_page
@@ -91,7 +93,8 @@ def create_app(
                 jobs_db = Database.from_settings(settings)
             scheduler = Scheduler(jobs_db, settings, all_jobs())
             scheduler.start()
-        yield
+        async with _app.state.mcp.run():
+            yield
         if scheduler is not None:
             scheduler.stop()
         if jobs_db is not db:
@@ -122,6 +125,8 @@ def create_app(
         settings, SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds, attempts=2)
     )
     app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR), name="static")
+    # MCP over streamable HTTP (bearer API token); the tools share this app's database and search engine.
+    app.state.mcp = mcp_server.mount(app, McpState(db, settings, app.state.search, http_principal))
     # Starlette routes, not FastAPI ones: the app-wide dependencies (the visitor's lookup) do not run for them.
     app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_route("/readyz", readyz, methods=["GET", "HEAD"], include_in_schema=False)

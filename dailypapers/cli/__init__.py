@@ -12,6 +12,7 @@ from dailypapers.cli import (
     digest_cmd,
     import_cmd,
     ingest_cmd,
+    mcp_cmd,
     search_cmd,
     serve_cmd,
     subscribers_cmd,
@@ -41,6 +42,7 @@ app.command("worker")(worker_cmd.worker)
 app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")
 app.command("serve")(serve_cmd.serve)
+app.command("mcp")(mcp_cmd.mcp)
 
 
 def main() -> None:
