@@ -54,7 +54,11 @@ ToolContext = Context[McpState, Any]
 
 
 def state_of(ctx: ToolContext) -> McpState:
-    return ctx.request_context.lifespan_context
+    """The server's state, once the caller is known: every tool starts here, so a revoked token stops even the
+    public tools (over HTTP the middleware has refused it already; over stdio this is where it stops)."""
+    state: McpState = ctx.request_context.lifespan_context
+    state.principal(ctx)
+    return state
 
 
 def token_principal(db: Database, raw_token: str) -> Principal | None:
@@ -107,7 +111,8 @@ def stdio_user_resolver(user_id: int, can_write: bool) -> Resolver:
 
 
 def caller(ctx: ToolContext, session: Session) -> User:
-    user = session.get(User, state_of(ctx).principal(ctx).user_id)
+    state: McpState = ctx.request_context.lifespan_context
+    user = session.get(User, state.principal(ctx).user_id)
     if user is None:
         raise ToolError("The account this token belongs to no longer exists.")
     return user
@@ -115,7 +120,8 @@ def caller(ctx: ToolContext, session: Session) -> User:
 
 def writer(ctx: ToolContext, session: Session) -> User:
     """The caller, when they may change things; a read-only token gets a tool error saying so."""
-    if not state_of(ctx).principal(ctx).can_write:
+    state: McpState = ctx.request_context.lifespan_context
+    if not state.principal(ctx).can_write:
         raise ToolError(
             "This token is read-only: it can read papers, search and your feed, but not save, dismiss or upvote. "
             "Create a token that can write in Settings."
