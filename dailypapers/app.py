@@ -15,6 +15,8 @@ from dailypapers.accounts.auth import load_user
 from dailypapers.config import CONFIG_ERRORS, Settings, describe_config_error
 from dailypapers.db import Database
 from dailypapers.jobs.scheduler import Scheduler
+from dailypapers.mcp import server as mcp_server
+from dailypapers.mcp.state import McpState, http_principal
 from dailypapers.ops import health as ops_health
 from dailypapers.ops import metrics as ops_metrics
 from dailypapers.ops.observe import ObservabilityMiddleware
@@ -59,7 +61,8 @@ def create_app(
             scheduler.start()
         # Loads the vectors, then keeps them current in a thread of its own: requests only read them.
         await anyio.to_thread.run_sync(_app.state.search.start)
-        yield
+        async with _app.state.mcp.run():
+            yield
         if scheduler is not None:
             scheduler.stop()
         if jobs_db is not db:
@@ -90,6 +93,8 @@ def create_app(
         settings, SourceClient(settings, min_interval_seconds=settings.arxiv_delay_seconds, attempts=2)
     )
     app.mount("/static", MemoryStaticFiles(directory=STATIC_DIR), name="static")
+    # MCP over streamable HTTP (bearer API token); the tools share this app's database and search engine.
+    app.state.mcp = mcp_server.mount(app, McpState(db, settings, app.state.search, http_principal))
     # Starlette routes, not FastAPI ones: the app-wide dependencies (the visitor's lookup) do not run for them.
     app.add_route("/healthz", healthz, methods=["GET", "HEAD"], include_in_schema=False)
     app.add_route("/readyz", ops_health.readyz, methods=["GET", "HEAD"], include_in_schema=False)

@@ -295,6 +295,11 @@ class Settings(BaseSettings):
     digest_bounce_limit: int = Field(
         default=3, ge=1, description="Permanent failures (bounces) in a row after which a subscription is paused."
     )
+    mcp_token: str | None = Field(
+        default=None,
+        description="`dailypapers mcp` (stdio): the personal API token (`dp_…`) the local agent acts with; its "
+        "owner's read-only tokens cannot save, dismiss or upvote. `--user NAME` instead acts as a user directly.",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -455,7 +460,9 @@ def settings_documentation() -> str:
 
 
 # Settings whose value must never be repeated in an error message.
-_SECRET_FIELDS = frozenset({"secret_key", "smtp_password", "embedding_api_key", "metrics_token", "redis_url"})
+_SECRET_FIELDS = frozenset(
+    {"secret_key", "smtp_password", "embedding_api_key", "metrics_token", "redis_url", "mcp_token"}
+)
 CONFIG_ERRORS = (ValidationError, SettingsError)
 
 

@@ -8,7 +8,7 @@ here because it reads accounts' tables.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session
@@ -24,9 +24,12 @@ from dailypapers.web.security import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_DAYS,
     DEVICE_COOKIE_PATH,
+    SAFE_METHODS,
     SESSION_COOKIE,
     secure_cookies,
 )
+
+FoundT = TypeVar("FoundT")
 
 
 async def load_user(request: Request) -> None:
@@ -44,9 +47,13 @@ async def load_user(request: Request) -> None:
         # not match is a 401: its owner meant to log in and must hear that it failed.
         credentials = credentials.strip()
         if scheme.lower() == "bearer" and credentials.startswith(services.API_TOKEN_PREFIX):
-            request.state.user = await run_in_threadpool(_lookup, database, services.user_for_api_token, credentials)
-            if request.state.user is None:
+            token = await run_in_threadpool(_lookup, database, services.api_token_for, credentials)
+            if token is None:
                 raise HTTPException(401, "This API token is not valid (revoked or mistyped).")
+            # A read-only token reads: every method that could change something is refused before a route runs.
+            if token.read_only and request.method not in SAFE_METHODS:
+                raise HTTPException(403, "This API token is read-only; create one that can write in Settings.")
+            request.state.user = token.user
         return
     raw = request.cookies.get(SESSION_COOKIE)
     if raw:
@@ -55,7 +62,7 @@ async def load_user(request: Request) -> None:
             request.state.session_token = raw
 
 
-def _lookup(database: Database, find: Callable[[Session, str], User | None], credential: str) -> User | None:
+def _lookup(database: Database, find: Callable[[Session, str], FoundT | None], credential: str) -> FoundT | None:
     with database.read() as session:
         return find(session, credential.strip())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailypapers.db import Base, UTCDateTime, utcnow
@@ -79,5 +79,8 @@ class ApiToken(Base):
     # The first characters, shown in the token list so an owner can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A read-only token reads (the API's GETs, the MCP server's read tools) and changes nothing: what an owner
+    # hands to an agent or a script that only needs to look. Tokens made before this column can write, as before.
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -221,12 +221,15 @@ def reset_password(session: Session, settings: Settings, token: str, new_passwor
     return user
 
 
-def create_api_token(session: Session, user: User, name: str) -> str:
+def create_api_token(session: Session, user: User, name: str, *, read_only: bool = False) -> str:
     name = clean_line(name, TOKEN_NAME_MAX_CHARS)
     if not name:
         raise AccountError("Give the token a name, such as the script that will use it.")
     raw = signing.random_token(API_TOKEN_PREFIX)
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=signing.token_hash(raw), prefix=raw[:8]))
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=signing.token_hash(raw), prefix=raw[:8], read_only=read_only
+    )
+    session.add(token)
     return raw
 
 
@@ -238,10 +241,15 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     session.execute(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
 
 
-def user_for_api_token(session: Session, raw_token: str) -> User | None:
+def api_token_for(session: Session, raw_token: str) -> ApiToken | None:
+    """The stored token ``raw_token`` is (its owner loaded), or None when it is not one of ours or was revoked."""
     if not raw_token.startswith(API_TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == signing.token_hash(raw_token)))
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == signing.token_hash(raw_token)))
+
+
+def user_for_api_token(session: Session, raw_token: str) -> User | None:
+    token = api_token_for(session, raw_token)
     return token.user if token is not None else None
 
 

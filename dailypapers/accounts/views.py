@@ -11,7 +11,7 @@ limit neither locks its owner out nor shows.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
@@ -260,10 +260,16 @@ def settings_page(request: Request, db: DatabaseDep, settings: SettingsDep, user
 
 
 @router.post("/settings/tokens", dependencies=[CsrfChecked])
-def create_token(request: Request, db: DatabaseDep, user: CurrentUser, name: Text) -> Response:
+def create_token(
+    request: Request,
+    db: DatabaseDep,
+    user: CurrentUser,
+    name: Text,
+    access: Annotated[Literal["write", "read"], Form()] = "write",
+) -> Response:
     try:
         with db.write() as session:
-            raw = services.create_api_token(session, user, name)
+            raw = services.create_api_token(session, user, name, read_only=access == "read")
             tokens = services.api_tokens(session, user)
     except services.AccountError as exc:
         with db.read() as session:

@@ -14,6 +14,7 @@ from dailypapers.cli import (
     doctor_cmd,
     import_cmd,
     ingest_cmd,
+    mcp_cmd,
     search_cmd,
     serve_cmd,
     subscribers_cmd,
@@ -46,6 +47,7 @@ app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")
 app.command("serve")(serve_cmd.serve)
 app.command("doctor")(doctor_cmd.doctor)
+app.command("mcp")(mcp_cmd.mcp)
 
 
 def main() -> None:

@@ -57,3 +57,26 @@ def set_role(
     finally:
         db.dispose()
     say(out, f"{user.username} is now {user.role}")
+
+
+@app.command("create-token")
+def create_token(
+    username: str = typer.Argument(..., help="The user the token acts as."),
+    name: str = typer.Option(..., "--name", help="What the token is for, shown in the user's Settings."),
+    read_only: bool = typer.Option(
+        False, "--read-only", help="The token only reads (API GETs, the MCP server's read tools)."
+    ),
+) -> None:
+    """Create a personal API token (for the JSON API, /mcp or DAILYPAPERS_MCP_TOKEN) and print it once."""
+    db = database()
+    try:
+        with db.write() as session:
+            user = services.user_by_username(session, username)
+            if user is None:
+                raise fail(f"there is no user {username}")
+            raw = services.create_api_token(session, user, name, read_only=read_only)
+    except services.AccountError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        db.dispose()
+    say(out, raw)

@@ -30,6 +30,7 @@ DEVICE_COOKIE_DAYS = 365
 CSRF_COOKIE = "dp_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _binding(request: Request) -> str:
