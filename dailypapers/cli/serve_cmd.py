@@ -9,7 +9,7 @@ from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.migrations import is_up_to_date, upgrade
 from dailypapers.ops.logs import configure, log_config
-from dailypapers.ops.shared import warn_if_per_process
+from dailypapers.web.shared_state import warn_if_per_process
 
 
 def proxy_options(settings: Settings) -> dict[str, object]:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.jobs.locks import singleton
-from dailypapers.ops.metrics import record_job
+from dailypapers.jobs.metrics import record_job
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from dailypapers.db import Database, database_fault, error_summary, utcnow
 from dailypapers.migrations import head_revision
 from dailypapers.ops.health import schema_revision
 from dailypapers.ops.metrics import backlogs
-from dailypapers.ops.shared import limits_are_per_process, ping_redis
+from dailypapers.web.shared_state import limits_are_per_process, ping_redis
 
 # A harvest older than this has missed at least one arXiv announcement (they come at most 3 days apart).
 STALE_HARVEST_SECONDS = 4 * 24 * 3600

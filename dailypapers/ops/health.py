@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse, Response
 from dailypapers.config import Settings
 from dailypapers.db import Database, database_fault
 from dailypapers.migrations import head_revision
-from dailypapers.ops.shared import ping_redis
 from dailypapers.web.errors import RETRY_AFTER_SECONDS
+from dailypapers.web.shared_state import ping_redis
 
 # A readiness probe's own deadline: well under a load balancer's usual probe interval of 5-10 s.
 READY_TIMEOUT_SECONDS = 2.0

@@ -25,7 +25,6 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
-    Counter,
     Histogram,
     generate_latest,
     multiprocess,
@@ -50,18 +49,6 @@ REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-JOB_RUNS = Counter("dailypapers_job_runs_total", "Background job runs, by job and outcome.", ["job", "status"])
-JOB_SECONDS = Histogram(
-    "dailypapers_job_duration_seconds",
-    "Duration of background job runs.",
-    ["job"],
-    buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0),
-)
-
-
-def record_job(job: str, status: str, seconds: float) -> None:
-    JOB_RUNS.labels(job, status).inc()
-    JOB_SECONDS.labels(job).observe(seconds)
 
 
 def serve_job_metrics(port: int) -> None:

@@ -19,7 +19,7 @@ from limits import RateLimitItem, parse_many, storage, strategies
 from limits.errors import StorageError
 
 from dailypapers.config import Settings
-from dailypapers.ops.shared import rate_limit_storage
+from dailypapers.web.shared_state import rate_limit_storage
 
 log = logging.getLogger(__name__)
 

@@ -68,7 +68,11 @@ def test_latency_is_recorded_by_route_template(app: FastAPI) -> None:
     assert sample(body, "dailypapers_request_duration_seconds_count", method="GET", route="/", status="200")
     assert sample(body, "dailypapers_request_duration_seconds_count", method="POST", route="/metrics", status="405")
     template = sample(
-        body, "dailypapers_request_duration_seconds_count", method="GET", route="/papers/{arxiv_id:path}", status="404"
+        body,
+        "dailypapers_request_duration_seconds_count",
+        method="GET",
+        route="/papers/{arxiv_id:arxiv_id}",
+        status="404",
     )
     assert template is not None and template >= 2
     assert "2101.99999" not in body and "/no/such/page" not in body
@@ -138,5 +142,5 @@ def test_json_logs_carry_the_request_id(settings: Settings, db: Database, json_l
     access = [line for line in lines if line["logger"] == "dailypapers.access"]
     assert access, lines
     assert access[-1]["request_id"] == "trace-42"
-    assert access[-1]["route"] == "/papers/{arxiv_id:path}" and access[-1]["status"] == 404
+    assert access[-1]["route"] == "/papers/{arxiv_id:arxiv_id}" and access[-1]["status"] == 404
     assert access[-1]["level"] == "info" and access[-1]["time"].endswith("+00:00")

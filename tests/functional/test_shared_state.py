@@ -19,7 +19,7 @@ from sqlalchemy import text
 from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.ops.shared import limits_are_per_process, rate_limit_storage
+from dailypapers.web.shared_state import limits_are_per_process, rate_limit_storage
 from tests.factories import csrf_from
 from tests.redis_support import REDIS_URL, redis_prefix
 
