@@ -65,6 +65,8 @@ def paper_out(paper: Paper, entry: DailyEntry | None) -> PaperOut:
         comment=paper.comment,
         journal_ref=paper.journal_ref,
         doi=paper.doi,
+        source_upvotes=paper.source_upvotes,
+        local_upvotes=paper.upvotes - paper.source_upvotes,
     )
 
 

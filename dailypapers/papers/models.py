@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailypapers.accounts.models import User
 from dailypapers.db import Base, UTCDateTime, utcnow
+
+
+def _inserted_upvotes(context: Any) -> int:
+    """A paper inserted with a count has no vote rows yet: all of that count is the source's."""
+    return int(context.get_current_parameters().get("upvotes") or 0)
 
 
 class Paper(Base):
@@ -39,7 +44,12 @@ class Paper(Base):
     author_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    # The total shown everywhere: source_upvotes + this site's vote rows. Stored, not computed, because every
+    # listing sorts by it and trending is computed from it; votes move it by +-1 and syncs by the change of
+    # source_upvotes, each in one UPDATE, so it stays exact under concurrency.
     upvotes: Mapped[int] = mapped_column(Integer, default=0)
+    # What the source (Hugging Face) last reported; a sync replaces only this part of the total.
+    source_upvotes: Mapped[int] = mapped_column(Integer, default=_inserted_upvotes, server_default=text("0"))
     # ranking.hotness.trending_score(...), kept current by whoever changes its inputs; indexed for sorting.
     trending_score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -41,7 +41,7 @@ class PaperRecord:
     project_page: str | None = None
     ai_summary: str | None = None
     ai_keywords: tuple[str, ...] | None = None
-    upvotes: int | None = None
+    upvotes: int | None = None  # the source's own count (Hugging Face); local votes are added to it, never replaced
 
 
 @dataclass(frozen=True, slots=True)

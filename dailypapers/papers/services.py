@@ -41,7 +41,6 @@ _SCALAR_FIELDS = (
     "github_stars",
     "project_page",
     "ai_summary",
-    "upvotes",
 )
 
 
@@ -145,6 +144,12 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
             changed = True
             if name == "github_stars":
                 paper.github_stars_at = utcnow()
+    if record.upvotes is not None and paper.source_upvotes != record.upvotes:
+        # The record's count is the source's: replace that part of the total, keep the local votes. SQL
+        # expressions, so the UPDATE works on the row as it is when it gets the lock (a vote may have landed).
+        paper.upvotes = Paper.upvotes - Paper.source_upvotes + record.upvotes
+        paper.source_upvotes = record.upvotes
+        changed = True
     if record.categories is not None:
         categories = " ".join(record.categories)
         primary = record.categories[0] if record.categories else None
@@ -181,6 +186,7 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
     row.update(
         arxiv_id=record.arxiv_id,
         upvotes=upvotes,
+        source_upvotes=upvotes,
         categories=" ".join(categories),
         primary_category=categories[0] if categories else None,
         author_names=", ".join(_normalised_names(record)),
