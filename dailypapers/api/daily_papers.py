@@ -81,6 +81,7 @@ def daily_paper_out(entry: DailyEntry, paper: Paper) -> DailyPaperOut:
         media_urls=extra.get("mediaUrls"),
         submitted_by=submitter_out(entry.submitted_by),
         organization=extra.get("organization"),
+        origin=entry.origin,
     )
 
 

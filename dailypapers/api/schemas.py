@@ -71,6 +71,10 @@ class DailyPaperOut(ApiModel):
     submitted_by: SubmitterOut | None = Field(default=None, alias="submittedBy")
     organization: dict[str, Any] | None = None
     is_author_participating: bool = Field(default=False, alias="isAuthorParticipating")
+    # Our addition.
+    origin: str | None = Field(
+        default=None, description="How the paper got on the feed: hf, submitted, curated or community."
+    )
 
 
 class ErrorOut(ApiModel):

@@ -19,7 +19,7 @@ from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.models import DailyEntry, Origin, Paper
 from dailypapers.papers.services import refresh_trending, upsert_papers
 from dailypapers.sources.base import PaperSource
 from dailypapers.sources.http import SourceError
@@ -83,7 +83,10 @@ def submit(
     entry = session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
     if entry is None:
         _check_rules(session, settings, user, paper, now)
-        entry = DailyEntry(paper_id=paper.id, day=now.date(), submitted_at=now, submitted_by_id=user.id)
+        origin = Origin.curated if user.is_curator else Origin.submitted
+        entry = DailyEntry(
+            paper_id=paper.id, day=now.date(), submitted_at=now, submitted_by_id=user.id, origin=origin.value
+        )
         try:
             with session.begin_nested():
                 session.add(entry)

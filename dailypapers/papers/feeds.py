@@ -41,6 +41,8 @@ class Card:
     github_repo: str | None
     paper_id: int
     featured: bool
+    origin: str = "hf"  # papers.models.Origin: how the paper got on the feed
+    submitter: str | None = None  # username of whoever put it there
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +154,12 @@ def cards_where(
             Paper.github_repo,
             Paper.id,
             DailyEntry.featured,
+            DailyEntry.origin,
+            User.username,
         )
         .select_from(DailyEntry)
         .join(DailyEntry.paper)
+        .outerjoin(User, User.id == DailyEntry.submitted_by_id)
         .where(*conditions)
     )
     query = _ordered(query, sort).offset(offset).limit(limit)

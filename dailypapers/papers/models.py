@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false, text
@@ -96,6 +97,15 @@ class PaperAuthor(Base):
     author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
 
 
+class Origin(StrEnum):
+    """How a paper got on the daily feed (shown on its page and card)."""
+
+    hf = "hf"  # mirrored or imported from Hugging Face Daily Papers
+    submitted = "submitted"  # a member submitted it
+    curated = "curated"  # a curator added it
+    community = "community"  # it reached DAILYPAPERS_FEED_COMMUNITY_UPVOTES local upvotes
+
+
 class DailyEntry(Base):
     """The day a paper is on the daily feed, and who put it there. A paper is on the feed once."""
 
@@ -107,6 +117,7 @@ class DailyEntry(Base):
     day: Mapped[dt.date] = mapped_column(Date, index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.hf.value, server_default=Origin.hf.value)
     # Opaque extra data from the source we do not model yet (thumbnail, organisation), kept for the API.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Curators pin an entry to the top of its day, or take it off every listing (the paper itself stays).

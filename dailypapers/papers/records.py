@@ -58,6 +58,7 @@ class DailyEntryRecord:
     submitted_at: dt.datetime
     submitter: SubmitterRecord | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    origin: str = "hf"  # papers.models.Origin; every importer of entries so far reads Hugging Face's format
 
 
 def clean_line(text: str) -> str:

@@ -300,6 +300,7 @@ def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) 
                     submitted_at=record.submitted_at,
                     submitted_by_id=submitter_id,
                     extra=record.extra or None,
+                    origin=record.origin,
                 )
             )
             outcomes[arxiv_id] = Outcome.new
@@ -312,6 +313,7 @@ def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) 
             "submitted_at": record.submitted_at,
             "submitted_by_id": submitter_id,
             "extra": record.extra or None,
+            "origin": record.origin,
         }
         changed = {k: v for k, v in new_values.items() if getattr(entry, k) != v}
         for key, value in changed.items():
