@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dailypapers.accounts import tasks as account_tasks
 from dailypapers.digests import tasks as digest_tasks
+from dailypapers.ingest import mirror
 from dailypapers.jobs.scheduler import Job
 from dailypapers.personal import tasks as personal_tasks
 from dailypapers.search import tasks as search_tasks
@@ -13,6 +14,7 @@ from dailypapers.sources import tasks as source_tasks
 def all_jobs() -> list[Job]:
     return [
         *source_tasks.JOBS,
+        *mirror.JOBS,
         *search_tasks.JOBS,
         *digest_tasks.JOBS,
         *personal_tasks.JOBS,
