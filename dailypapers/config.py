@@ -165,6 +165,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Minimum seconds between two requests to Hugging Face by the mirror job. 0 only for local mirrors.",
     )
+    feed_community_upvotes: int = Field(
+        default=3,
+        ge=0,
+        description="Local upvotes that put a paper not yet on the daily feed onto it (origin `community`), so a "
+        "community curates its own feed from what it reads. Hugging Face's count does not count. 0 turns it off.",
+    )
     scheduler: bool = Field(
         default=True,
         description="Run background jobs (the daily arXiv harvest) inside `dailypapers serve`. Turn off when "
