@@ -24,6 +24,7 @@ from dailypapers.digests import views as digest_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.jobs.registry import all_jobs
 from dailypapers.jobs.scheduler import Scheduler
+from dailypapers.papers import new_on_arxiv
 from dailypapers.papers import views as paper_views
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
@@ -126,6 +127,8 @@ def create_app(
     # Order matters. Listings first (most requests; routes are matched in order); the API and feeds before the
     # catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path}, which come last.
     app.include_router(paper_views.router)
+    app.include_router(new_on_arxiv.router)  # /papers/new before /papers/{arxiv_id:path}
+    app.include_router(new_on_arxiv.api_router)  # before /api/papers/{paper_id:path}
     app.include_router(accounts_views.router)
     app.include_router(accounts_api.router)
     app.include_router(votes_views.router)

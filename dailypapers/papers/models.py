@@ -43,6 +43,9 @@ class Paper(Base):
     project_page: Mapped[str | None] = mapped_column(Text)
     # "A. Author, B. Author": denormalised from paper_authors for the keyword index (kept by services.py).
     author_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The arXiv announcement that listed it as new, and the latest that listed it as replaced (harvests only).
+    announced_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    replaced_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
     # The total shown everywhere: source_upvotes + this site's vote rows. Stored, not computed, because every

@@ -42,6 +42,7 @@ class PaperRecord:
     ai_summary: str | None = None
     ai_keywords: tuple[str, ...] | None = None
     upvotes: int | None = None  # the source's own count (Hugging Face); local votes are added to it, never replaced
+    listed_on: dt.date | None = None  # the OAI-PMH datestamp (see ingest/announcements.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.db import insert_ignoring_conflicts, utcnow
+from dailypapers.ingest.announcements import announcement_days
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
 from dailypapers.ranking.hotness import trending_score
@@ -150,6 +151,11 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
         paper.upvotes = Paper.upvotes - Paper.source_upvotes + record.upvotes
         paper.source_upvotes = record.upvotes
         changed = True
+    announced_on, replaced_on = announcement_days(record)
+    if announced_on is not None and paper.announced_on is None:  # a paper is new once
+        paper.announced_on, changed = announced_on, True
+    if replaced_on is not None and (paper.replaced_on is None or paper.replaced_on < replaced_on):
+        paper.replaced_on, changed = replaced_on, True
     if record.categories is not None:
         categories = " ".join(record.categories)
         primary = record.categories[0] if record.categories else None
@@ -183,6 +189,7 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
     row: dict[str, Any] = {name: getattr(record, name) for name in _SCALAR_FIELDS}
     categories = record.categories or ()
     upvotes = record.upvotes or 0
+    row["announced_on"], row["replaced_on"] = announcement_days(record)
     row.update(
         arxiv_id=record.arxiv_id,
         upvotes=upvotes,
