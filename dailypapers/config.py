@@ -148,6 +148,29 @@ class Settings(BaseSettings):
         default="cs.LG cs.CL cs.CV stat.ML",
         description="arXiv categories the scheduled harvest keeps (space-separated). Empty turns the harvest off.",
     )
+    hf_mirror: bool = Field(
+        default=True,
+        description="Mirror Hugging Face Daily Papers: the `hf-daily` job (in `serve` and `worker`) syncs each "
+        "day's list once the day has closed (UTC), catches up on missed days and refreshes recent days' upvotes.",
+    )
+    hf_mirror_catchup_days: int = Field(
+        default=7,
+        ge=1,
+        le=366,
+        description="How many closed days back the `hf-daily` job syncs when it has missed some (a stopped "
+        "server); older days are left to `dailypapers ingest hf --from`.",
+    )
+    hf_delay_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Minimum seconds between two requests to Hugging Face by the mirror job. 0 only for local mirrors.",
+    )
+    feed_community_upvotes: int = Field(
+        default=3,
+        ge=0,
+        description="Local upvotes that put a paper not yet on the daily feed onto it (origin `community`), so a "
+        "community curates its own feed from what it reads. Hugging Face's count does not count. 0 turns it off.",
+    )
     scheduler: bool = Field(
         default=True,
         description="Run background jobs (the daily arXiv harvest) inside `dailypapers serve`. Turn off when "

@@ -147,6 +147,7 @@ def source_settings(
         "arxiv_oai_url": f"{replay.url}/oai",
         "hf_url": replay.url,
         "arxiv_delay_seconds": 0.0,
+        "hf_delay_seconds": 0.0,
         "contact_email": "tests@example.org",
     }
     for name, value in urls.items():

@@ -42,7 +42,7 @@ class PaperOut(ApiModel):
     submitted_on_daily_by: SubmitterOut | None = Field(default=None, alias="submittedOnDailyBy")
     title: str
     summary: str = Field(description="The abstract.")
-    upvotes: int
+    upvotes: int = Field(description="The total: the source's count (Hugging Face) plus the votes cast here.")
     github_repo: str | None = Field(default=None, alias="githubRepo")
     github_stars: int | None = Field(default=None, alias="githubStars")
     project_page: str | None = Field(default=None, alias="projectPage")
@@ -60,6 +60,12 @@ class PaperOut(ApiModel):
     comment: str | None = None
     journal_ref: str | None = Field(default=None, alias="journalRef")
     doi: str | None = None
+    source_upvotes: int | None = Field(
+        default=None, alias="sourceUpvotes", description="Of `upvotes`, the part Hugging Face reports."
+    )
+    local_upvotes: int | None = Field(
+        default=None, alias="localUpvotes", description="Of `upvotes`, the votes cast on this site."
+    )
 
 
 class DailyPaperOut(ApiModel):
@@ -80,6 +86,10 @@ class DailyPaperOut(ApiModel):
     project_page: str | None = Field(default=None, alias="projectPage")
     ai_summary: str | None = None
     ai_keywords: list[str] | None = None
+    # Our addition.
+    origin: str | None = Field(
+        default=None, description="How the paper got on the feed: hf, submitted, curated or community."
+    )
 
 
 class ErrorOut(ApiModel):

@@ -86,6 +86,8 @@ def paper_out(paper: Paper, entry: DailyEntry | None, extras: PaperExtras | None
         comment=paper.comment,
         journal_ref=paper.journal_ref,
         doi=paper.doi,
+        source_upvotes=paper.source_upvotes,
+        local_upvotes=paper.upvotes - paper.source_upvotes,
     )
 
 
@@ -102,6 +104,7 @@ def daily_paper_out(entry: DailyEntry, paper: Paper, extras: PaperExtras | None 
         num_comments=extras.comments.get(paper.id, 0),
         submitted_by=submitter_out(entry.submitted_by),
         organization=organization(entry),
+        origin=entry.origin,
         is_author_participating=bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set())),
         github_repo=paper.github_repo,
         github_stars=paper.github_stars,

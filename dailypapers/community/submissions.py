@@ -21,7 +21,7 @@ from dailypapers.db import Database, utcnow
 from dailypapers.errors import Refused
 from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.ids import InvalidArxivId, normalize_arxiv_id
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.models import DailyEntry, Origin, Paper
 from dailypapers.ranking.score import rescore
 from dailypapers.sources.base import PaperSource
 from dailypapers.sources.http import SourceError
@@ -85,7 +85,10 @@ def submit(
     entry = session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
     if entry is None:
         _check_rules(session, settings, user, paper, now)
-        entry = DailyEntry(paper_id=paper.id, day=now.date(), submitted_at=now, submitted_by_id=user.id)
+        origin = Origin.curated if user.is_curator else Origin.submitted
+        entry = DailyEntry(
+            paper_id=paper.id, day=now.date(), submitted_at=now, submitted_by_id=user.id, origin=origin.value
+        )
         try:
             with session.begin_nested():
                 session.add(entry)

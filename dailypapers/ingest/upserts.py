@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.db import insert_ignoring_conflicts, utcnow
+from dailypapers.ingest.announcements import announcement_days
 from dailypapers.ingest.outcomes import Outcome
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.records import DailyEntryRecord, PaperRecord, SubmitterRecord
@@ -41,7 +42,6 @@ _SCALAR_FIELDS = (
     "github_stars",
     "project_page",
     "ai_summary",
-    "upvotes",
 )
 
 
@@ -114,6 +114,17 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
             changed = True
             if name == "github_stars":
                 paper.github_stars_at = utcnow()
+    if record.upvotes is not None and paper.source_upvotes != record.upvotes:
+        # The record's count is the source's: replace that part of the total, keep the local votes. SQL
+        # expressions, so the UPDATE works on the row as it is when it gets the lock (a vote may have landed).
+        paper.upvotes = Paper.upvotes - Paper.source_upvotes + record.upvotes
+        paper.source_upvotes = record.upvotes
+        changed = True
+    announced_on, replaced_on = announcement_days(record)
+    if announced_on is not None and paper.announced_on is None:  # a paper is new once
+        paper.announced_on, changed = announced_on, True
+    if replaced_on is not None and (paper.replaced_on is None or paper.replaced_on < replaced_on):
+        paper.replaced_on, changed = replaced_on, True
     if record.categories is not None:
         categories = " ".join(record.categories)
         primary = record.categories[0] if record.categories else None
@@ -147,9 +158,11 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
     row: dict[str, Any] = {name: getattr(record, name) for name in _SCALAR_FIELDS}
     categories = record.categories or ()
     upvotes = record.upvotes or 0
+    row["announced_on"], row["replaced_on"] = announcement_days(record)
     row.update(
         arxiv_id=record.arxiv_id,
         upvotes=upvotes,
+        source_upvotes=upvotes,
         categories=" ".join(categories),
         primary_category=categories[0] if categories else None,
         author_names=", ".join(_normalised_names(record)),
@@ -261,6 +274,7 @@ def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) 
                     submitted_at=record.submitted_at,
                     submitted_by_id=submitter_id,
                     extra=record.extra or None,
+                    origin=record.origin,
                 )
             )
             outcomes[arxiv_id] = Outcome.new
@@ -273,6 +287,7 @@ def upsert_daily_entries(session: Session, records: Sequence[DailyEntryRecord]) 
             "submitted_at": record.submitted_at,
             "submitted_by_id": submitter_id,
             "extra": record.extra or None,
+            "origin": record.origin,
         }
         changed = {k: v for k, v in new_values.items() if getattr(entry, k) != v}
         for key, value in changed.items():

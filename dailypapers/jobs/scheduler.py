@@ -97,7 +97,8 @@ class Scheduler:
         for job in self.jobs:
             if self._next_run.get(job.name, 0.0) <= now:
                 result = run_job(job, self.db, self.settings)
-                log.info("job %s %s: %s", job.name, result.status, result.report)
+                if result.status != "failed":  # run_job has logged the failure already: one line per run
+                    log.info("job %s %s: %s", job.name, result.status, result.report)
                 results.append(result)
                 self._next_run[job.name] = now + job.interval_seconds
         return results

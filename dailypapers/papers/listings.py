@@ -42,6 +42,8 @@ class Card:
     paper_id: int
     featured: bool
     num_comments: int = 0
+    origin: str = "hf"  # papers.models.Origin: how the paper got on the feed
+    submitter: str | None = None  # username of whoever put it there
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +171,12 @@ def cards_where(
             Paper.id,
             DailyEntry.featured,
             _num_comments(),
+            DailyEntry.origin,
+            User.username,
         )
         .select_from(DailyEntry)
         .join(DailyEntry.paper)
+        .outerjoin(User, User.id == DailyEntry.submitted_by_id)
         .where(*conditions)
     )
     query = _ordered(query, sort).offset(offset).limit(limit)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dailypapers.accounts.models import User
 from dailypapers.db import Base, UTCDateTime, utcnow
+
+
+def _inserted_upvotes(context: Any) -> int:
+    """A paper inserted with a count has no vote rows yet: all of that count is the source's."""
+    return int(context.get_current_parameters().get("upvotes") or 0)
 
 
 class Paper(Base):
@@ -37,9 +43,17 @@ class Paper(Base):
     project_page: Mapped[str | None] = mapped_column(Text)
     # "A. Author, B. Author": denormalised from paper_authors for the keyword index (kept by ingest/upserts.py).
     author_names: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The arXiv announcement that listed it as new, and the latest that listed it as replaced (harvests only).
+    announced_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    replaced_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    # The total shown everywhere: source_upvotes + this site's vote rows. Stored, not computed, because every
+    # listing sorts by it and trending is computed from it; votes move it by +-1 and syncs by the change of
+    # source_upvotes, each in one UPDATE, so it stays exact under concurrency.
     upvotes: Mapped[int] = mapped_column(Integer, default=0)
+    # What the source (Hugging Face) last reported; a sync replaces only this part of the total.
+    source_upvotes: Mapped[int] = mapped_column(Integer, default=_inserted_upvotes, server_default=text("0"))
     # ranking.hotness.trending_score(...), kept current by whoever changes its inputs; indexed for sorting.
     trending_score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -86,6 +100,15 @@ class PaperAuthor(Base):
     author: Mapped[Author] = relationship(lazy="joined", innerjoin=True)
 
 
+class Origin(StrEnum):
+    """How a paper got on the daily feed (shown on its page and card)."""
+
+    hf = "hf"  # mirrored or imported from Hugging Face Daily Papers
+    submitted = "submitted"  # a member submitted it
+    curated = "curated"  # a curator added it
+    community = "community"  # it reached DAILYPAPERS_FEED_COMMUNITY_UPVOTES local upvotes
+
+
 class DailyEntry(Base):
     """The day a paper is on the daily feed, and who put it there. A paper is on the feed once."""
 
@@ -97,6 +120,7 @@ class DailyEntry(Base):
     day: Mapped[dt.date] = mapped_column(Date, index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    origin: Mapped[str] = mapped_column(String(16), default=Origin.hf.value, server_default=Origin.hf.value)
     # Opaque extra data from the source we do not model yet (thumbnail, organisation), kept for the API.
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Curators pin an entry to the top of its day, or take it off every listing (the paper itself stays).

@@ -41,7 +41,8 @@ class PaperRecord:
     project_page: str | None = None
     ai_summary: str | None = None
     ai_keywords: tuple[str, ...] | None = None
-    upvotes: int | None = None
+    upvotes: int | None = None  # the source's own count (Hugging Face); local votes are added to it, never replaced
+    listed_on: dt.date | None = None  # the OAI-PMH datestamp (see ingest/announcements.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class DailyEntryRecord:
     submitted_at: dt.datetime
     submitter: SubmitterRecord | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    origin: str = "hf"  # papers.models.Origin; every importer of entries so far reads Hugging Face's format
 
 
 def clean_line(text: str) -> str:

@@ -7,6 +7,7 @@ page: that is what makes ``kill -9`` followed by a rerun end exactly where a cle
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 from collections.abc import Iterator
@@ -78,9 +79,18 @@ def _add_record(page: OaiPage, record: Element, fmt: MetadataFormat) -> None:
         return
     try:
         mapper = parse_arxiv if fmt is MetadataFormat.arxiv else parse_arxiv_raw
-        page.records.append(mapper(inner[0]))
+        listed_on = _datestamp(header[0]) if header else None
+        page.records.append(dataclasses.replace(mapper(inner[0]), listed_on=listed_on))
     except (ValueError, InvalidArxivId) as exc:
         page.failed.append(f"{identifier}: {exc}")
+
+
+def _datestamp(header: Element) -> dt.date | None:
+    """The header's datestamp; a malformed one only loses the record its announcement day."""
+    try:
+        return dt.date.fromisoformat((child_text(header, "datestamp") or "").strip()[:10])
+    except ValueError:
+        return None
 
 
 def _required(element: Element, name: str) -> str:

@@ -9,7 +9,7 @@ from dailypapers.accounts.auth import CurrentUser
 from dailypapers.api.schemas import ErrorOut
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.votes import services
-from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep
+from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["votes"])
 ERRORS: dict[int | str, dict[str, object]] = {**TOKEN_REQUIRED, 404: {"model": ErrorOut}}
@@ -23,29 +23,29 @@ class VoteOut(BaseModel):
     upvotes: int
 
 
-def _vote(db: DatabaseDep, user: CurrentUser, paper_id: str, upvoted: bool | None) -> VoteOut:
+def _vote(db: DatabaseDep, user: CurrentUser, paper_id: str, upvoted: bool | None, threshold: int) -> VoteOut:
     with db.write() as session:
         paper = paper_or_404(session, paper_id)
         if upvoted is None:
-            state = services.toggle_vote(session, user, paper)
+            state = services.toggle_vote(session, user, paper, feed_threshold=threshold)
         else:
-            state = services.set_vote(session, user, paper, upvoted)
+            state = services.set_vote(session, user, paper, upvoted, feed_threshold=threshold)
     return VoteOut(paper_id=paper.arxiv_id, upvoted=state.upvoted, upvotes=state.upvotes)
 
 
 @router.put("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
-def upvote(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+def upvote(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser, settings: SettingsDep) -> VoteOut:
     """Upvote the paper (no change when already upvoted)."""
-    return _vote(db, user, paper_id, True)
+    return _vote(db, user, paper_id, True, settings.feed_community_upvotes)
 
 
 @router.delete("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
-def withdraw(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+def withdraw(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser, settings: SettingsDep) -> VoteOut:
     """Withdraw the upvote (no change when there is none)."""
-    return _vote(db, user, paper_id, False)
+    return _vote(db, user, paper_id, False, settings.feed_community_upvotes)
 
 
 @router.post("/papers/{paper_id:path}/vote", response_model_by_alias=True, responses=ERRORS)
-def toggle(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser) -> VoteOut:
+def toggle(paper_id: PaperIdPath, db: DatabaseDep, user: CurrentUser, settings: SettingsDep) -> VoteOut:
     """Toggle the upvote."""
-    return _vote(db, user, paper_id, None)
+    return _vote(db, user, paper_id, None, settings.feed_community_upvotes)

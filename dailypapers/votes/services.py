@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from dailypapers.accounts.models import User
-from dailypapers.db import insert_ignoring_conflicts
-from dailypapers.papers.models import Paper
+from dailypapers.db import insert_ignoring_conflicts, utcnow
+from dailypapers.papers.models import DailyEntry, Origin, Paper
 from dailypapers.ranking.score import rescore
 from dailypapers.votes.models import Vote
 
@@ -39,17 +39,30 @@ def _insert_vote(session: Session, user_id: int, paper_id: int) -> bool:
     return session.execute(statement.returning(Vote.paper_id)).first() is not None
 
 
-def _move_count(session: Session, paper: Paper, delta: int) -> int:
+def _move_count(session: Session, paper: Paper, delta: int, feed_threshold: int = 0) -> int:
     upvotes: int = session.execute(
         update(Paper).where(Paper.id == paper.id).values(upvotes=Paper.upvotes + delta).returning(Paper.upvotes)
     ).scalar_one()
     set_committed_value(paper, "upvotes", upvotes)  # the loaded object shows the count without a reload
+    source: int = session.scalar(select(Paper.source_upvotes).where(Paper.id == paper.id)) or 0
+    if delta > 0 and 0 < feed_threshold <= upvotes - source:
+        _put_on_feed(session, paper)
     rescore(session, [paper.id])
     return upvotes
 
 
-def set_vote(session: Session, user: User, paper: Paper, upvoted: bool) -> VoteState:
-    """Make ``user``'s vote on ``paper`` be ``upvoted``; idempotent."""
+def _put_on_feed(session: Session, paper: Paper) -> None:
+    """The community put ``paper`` on today's feed (DAILYPAPERS_FEED_COMMUNITY_UPVOTES local votes). Only
+    local votes count: Hugging Face's papers are on the feed already, through the mirror. A paper on the feed,
+    or one a curator took off it (its entry stays, hidden), keeps its entry: the insert does nothing."""
+    now = utcnow()
+    values = {"paper_id": paper.id, "day": now.date(), "submitted_at": now, "origin": Origin.community.value}
+    session.execute(insert_ignoring_conflicts(session, DailyEntry, ["paper_id"]).values(featured=False, **values))
+
+
+def set_vote(session: Session, user: User, paper: Paper, upvoted: bool, *, feed_threshold: int = 0) -> VoteState:
+    """Make ``user``'s vote on ``paper`` be ``upvoted``; idempotent. ``feed_threshold``: local upvotes that put
+    a paper not yet on the feed onto it (0: never)."""
     _lock_paper(session, paper)
     if upvoted:
         changed = _insert_vote(session, user.id, paper.id)
@@ -57,7 +70,7 @@ def set_vote(session: Session, user: User, paper: Paper, upvoted: bool) -> VoteS
         statement = delete(Vote).where(Vote.user_id == user.id, Vote.paper_id == paper.id).returning(Vote.paper_id)
         changed = session.execute(statement).first() is not None
     if changed:
-        return VoteState(upvoted, _move_count(session, paper, 1 if upvoted else -1))
+        return VoteState(upvoted, _move_count(session, paper, 1 if upvoted else -1, feed_threshold))
     upvotes = session.scalar(select(Paper.upvotes).where(Paper.id == paper.id)) or 0
     return VoteState(upvoted, upvotes, changed=False)
 
@@ -69,11 +82,11 @@ def _lock_paper(session: Session, paper: Paper) -> None:
     session.execute(select(Paper.id).where(Paper.id == paper.id).with_for_update())
 
 
-def toggle_vote(session: Session, user: User, paper: Paper) -> VoteState:
+def toggle_vote(session: Session, user: User, paper: Paper, *, feed_threshold: int = 0) -> VoteState:
     """Upvote when not upvoted, withdraw otherwise. Racing toggles by one user each flip the vote."""
     _lock_paper(session, paper)
     if _insert_vote(session, user.id, paper.id):
-        return VoteState(True, _move_count(session, paper, 1))
+        return VoteState(True, _move_count(session, paper, 1, feed_threshold))
     return set_vote(session, user, paper, False)
 
 

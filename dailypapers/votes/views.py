@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from dailypapers.accounts.auth import CurrentUser
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.votes import services
-from dailypapers.web.deps import CsrfChecked, DatabaseDep
+from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import back_to, is_htmx
 from dailypapers.web.templating import render
 
@@ -23,11 +23,12 @@ def toggle(
     arxiv_id: str,
     db: DatabaseDep,
     user: CurrentUser,
+    settings: SettingsDep,
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     with db.write() as session:
         paper = paper_or_404(session, arxiv_id)
-        state = services.toggle_vote(session, user, paper)
+        state = services.toggle_vote(session, user, paper, feed_threshold=settings.feed_community_upvotes)
     if is_htmx(request):
         context = {"arxiv_id": paper.arxiv_id, "upvotes": state.upvotes, "voted": state.upvoted, "next_path": next}
         return render(request, "_vote.html", context)

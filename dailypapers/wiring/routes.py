@@ -21,6 +21,7 @@ from dailypapers.feeds import views as feed_views
 from dailypapers.pages import for_you as for_you_page
 from dailypapers.pages import listings as listing_pages
 from dailypapers.pages import paper as paper_page
+from dailypapers.papers import new_on_arxiv
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
@@ -31,6 +32,8 @@ from dailypapers.votes import views as votes_views
 # last, after every route that shares their prefix.
 ROUTERS: tuple[APIRouter, ...] = (
     listing_pages.router,
+    new_on_arxiv.router,  # /papers/new before /papers/{arxiv_id:path}
+    new_on_arxiv.api_router,  # before /api/papers/{paper_id:path}
     accounts_views.router,
     accounts_api.router,
     votes_views.router,
