@@ -28,7 +28,7 @@ def test_serve_writes_json_lines_with_the_request_id(settings: Settings, db: Dat
     entries = [json.loads(line) for line in lines]
     access = [e for e in entries if e.get("request_id") == "probe-7"]
     assert access and access[0]["logger"] == "dailypapers.access" and access[0]["status"] == 404
-    assert access[0]["route"] == "/papers/{arxiv_id:path}"
+    assert access[0]["route"] == "/papers/{arxiv_id:arxiv_id}"
     # uvicorn's own lines (start-up) are JSON too, and nothing else was printed as plain text but the banner.
     assert any(e["logger"].startswith("uvicorn") for e in entries)
     assert [line for line in log.read_text().splitlines() if not line.startswith("{")] == [
