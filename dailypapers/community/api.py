@@ -9,12 +9,12 @@ from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dailypapers.accounts.auth import CurrentUser
-from dailypapers.api.schemas import ErrorOut
 from dailypapers.community import comments, submissions
 from dailypapers.community.comments import CommentNode
 from dailypapers.community.deps import ArxivLookupDep
 from dailypapers.community.models import CommentStatus
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
+from dailypapers.web.api_model import ErrorOut
 from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.params import Id
 from dailypapers.web.ratelimit import limit

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from dailypapers.accounts.auth import CurrentUser
-from dailypapers.api.schemas import ErrorOut
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.votes import services
+from dailypapers.web.api_model import ErrorOut
 from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["votes"])

@@ -19,9 +19,9 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import OptionalUser
-from dailypapers.api.schemas import ErrorOut
 from dailypapers.papers.models import Paper
 from dailypapers.votes.services import voted_ids
+from dailypapers.web.api_model import ErrorOut
 from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
