@@ -134,7 +134,7 @@ def confirm(
             if heard:
                 confirmed = services.confirm_email(user, password)
             else:  # the same argon2 work as a heard try, so time does not tell either
-                confirmed = services.authenticate(session, None, password) is not None
+                confirmed = services.authenticate(None, password) is not None
             raw = services.start_session(session, settings, user) if confirmed else None
     except InvalidToken as exc:
         return _link_not_valid(request, exc)
@@ -171,7 +171,7 @@ def login(
         candidate = services.user_for_login(session, login)
         heard = _account_hears(request, settings, login, candidate)
         try:
-            user = services.authenticate(session, candidate if heard else None, password)
+            user = services.authenticate(candidate if heard else None, password)
         except services.EmailNotConfirmed as exc:
             # Built while the user row is loaded; only someone with the right password gets here.
             background.add_task(send_after_response, settings, emails.confirmation(settings, exc.user))
