@@ -55,7 +55,7 @@ def list_webhooks() -> None:
             for w in services.all_webhooks(session):
                 state = "enabled" if w.enabled else f"disabled: {w.disabled_reason or ''}"
                 line = [str(w.id), w.service, w.name, services.shown_url(w.url), str(w.top_n), w.categories or "-"]
-                say(out, "\t".join([*line, state]))
+                typer.echo("\t".join([*line, state]))  # tab-separated, for scripts
     finally:
         db.dispose()
 
