@@ -110,13 +110,11 @@ def test_each_service_gets_its_own_payload_shape(
     blocks = slack.json["blocks"]
     assert slack.json["text"] == "Top papers of October 29, 2025: 5 papers"
     assert [b["type"] for b in blocks] == ["header", *["section"] * 5, "context"]
-    assert [b["text"]["text"].split("|")[0] for b in blocks[1:6]] == [
-        f"*<https://papers.example.org/papers/{a}" for a in ids[:5]
-    ]
+    assert [b["text"]["text"].split("|")[0] for b in blocks[1:6]] == [f"*<{BASE}/papers/{a}" for a in ids[:5]]
 
     [discord] = sink.received("/discord/")
     assert discord.json["allowed_mentions"] == {"parse": []}
-    assert [e["url"] for e in discord.json["embeds"]] == [f"https://papers.example.org/papers/{a}" for a in ids[:10]]
+    assert [e["url"] for e in discord.json["embeds"]] == [f"{BASE}/papers/{a}" for a in ids[:10]]
     assert "**Top papers of October 29, 2025**" in discord.json["content"]
 
     [matrix] = sink.received("/_matrix/")
@@ -127,7 +125,7 @@ def test_each_service_gets_its_own_payload_shape(
 
     [mattermost] = sink.received("/mattermost/")
     lines = [line for line in mattermost.json["text"].splitlines() if line[:1].isdigit()]
-    assert [line.split("](")[1].split(")")[0] for line in lines] == [f"https://papers.example.org/papers/{a}" for a in in_cs[:4]]
+    assert [line.split("](")[1].split(")")[0] for line in lines] == [f"{BASE}/papers/{a}" for a in in_cs[:4]]
 
     [signed] = sink.received("/generic/")  # the sink verified the signature and the timestamp
     document = signed.json
