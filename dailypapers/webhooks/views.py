@@ -69,7 +69,7 @@ def add(
 ) -> Response:
     form = {"name": name, "service": service, "url": url, "top": top, "categories": categories}
     try:
-        if not top.strip().isdigit():
+        if not (top.strip().isascii() and top.strip().isdigit()):
             raise services.WebhookRefused("top: give a whole number of papers.")
         with db.write() as session:
             webhook = services.add(
