@@ -43,6 +43,7 @@ from dailypapers.webhooks.transport import PermanentFailure, Poster, TemporaryFa
 RETRY_BASE_SECONDS = 60.0
 MAX_CANDIDATES = 2000  # a feed day has ~50 papers
 ERROR_CHARS = 2000
+LEASE_RENEW_SECONDS = 60.0  # the posting lease lasts 15 minutes; renewing per post would add a write to each
 
 
 class SendingBusy(RuntimeError):
@@ -242,6 +243,7 @@ def drain(
                 .returning(WebhookDelivery.id)
             ).all()
             summary.in_doubt = len(doubt)
+        renewed = time.monotonic()
         while True:
             claimed = _claim_next(db, day, now())
             if claimed is None:
@@ -267,7 +269,9 @@ def drain(
             outcome, disabled = _record(db, settings, claimed.row_id, error)
             setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
             summary.disabled += disabled
-            lease.renew()  # a few posts a day: renewing each time costs nothing
+            if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
+                lease.renew()
+                renewed = time.monotonic()
             if on_delivery is not None:
                 on_delivery(outcome.value)
     return summary
