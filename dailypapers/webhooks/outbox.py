@@ -191,7 +191,9 @@ class Outcome(StrEnum):
     failed = "failed"
 
 
-def _record(db: Database, settings: Settings, row_id: int, error: Exception | None) -> tuple[Outcome, bool]:
+def _record(
+    db: Database, settings: Settings, row_id: int, error: Exception | None, now: dt.datetime
+) -> tuple[Outcome, bool]:
     """Store how the attempt ended; returns the outcome and whether the webhook was disabled by it."""
     with db.write() as session:
         row = session.get(WebhookDelivery, row_id)
@@ -215,7 +217,7 @@ def _record(db: Database, settings: Settings, row_id: int, error: Exception | No
         retry = isinstance(error, TemporaryFailure) and row.attempts < settings.webhook_max_attempts
         if retry and not disabled:
             row.status = DeliveryStatus.pending.value
-            row.next_attempt_at = utcnow() + dt.timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (row.attempts - 1))
+            row.next_attempt_at = now + dt.timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (row.attempts - 1))
             return Outcome.retry_later, False
         row.status = DeliveryStatus.failed.value
         return Outcome.failed, disabled
@@ -266,7 +268,7 @@ def drain(
                 poster.send(request)
             except (TemporaryFailure, PermanentFailure, ValueError) as exc:  # ValueError: a URL gone bad
                 error = exc
-            outcome, disabled = _record(db, settings, claimed.row_id, error)
+            outcome, disabled = _record(db, settings, claimed.row_id, error, now())
             setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
             summary.disabled += disabled
             if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
