@@ -1,6 +1,6 @@
 """Settings: declared data with help text, read from ``DAILYPAPERS_*`` environment variables.
 
-``Settings`` mixes one class per concern (database, site, sources, search, mail, ops), each in its own module.
+``Settings`` mixes one class per concern (database, site, sources, search, mail, delivery, ops), each in its own module.
 ``docs/configuration.md`` is generated from them (``dailypapers config docs``, grouped the same way) and a test
 keeps the two in step, so every setting an operator can use is documented where they look for it.
 """
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict, SettingsError
 
 from dailypapers.config.database import DatabaseSettings
+from dailypapers.config.delivery import DeliverySettings
 from dailypapers.config.mail import MailSettings
 from dailypapers.config.ops import OpsSettings
 from dailypapers.config.search import SearchSettings
@@ -30,10 +31,20 @@ __all__ = [
 ]
 
 # The concerns in the order the documentation lists them.
-CONCERNS = (SiteSettings, DatabaseSettings, SourceSettings, SearchSettings, MailSettings, OpsSettings)
+CONCERNS = (
+    SiteSettings,
+    DatabaseSettings,
+    SourceSettings,
+    SearchSettings,
+    MailSettings,
+    DeliverySettings,
+    OpsSettings,
+)
 
 
-class Settings(SiteSettings, DatabaseSettings, SourceSettings, SearchSettings, MailSettings, OpsSettings):
+class Settings(
+    SiteSettings, DatabaseSettings, SourceSettings, SearchSettings, MailSettings, DeliverySettings, OpsSettings
+):
     """Everything an operator can configure. Each field becomes ``DAILYPAPERS_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="DAILYPAPERS_", extra="ignore", frozen=True)
