@@ -112,7 +112,9 @@ def main() -> None:
         links = extract_links(texts)
         text = " ".join(t or "" for t in texts)
         hf_repo, hf_page = theirs.get("githubRepo") or None, theirs.get("projectPage") or None
-        code.add(links.github_repo, hf_repo, same_repo(links.github_repo, hf_repo), _written_in(hf_repo, text), arxiv_id)
+        code.add(
+            links.github_repo, hf_repo, same_repo(links.github_repo, hf_repo), _written_in(hf_repo, text), arxiv_id
+        )
         same_page = bool(links.project_page and hf_page and _page_key(links.project_page) == _page_key(hf_page))
         page.add(links.project_page, hf_page, same_page, _written_in(hf_page, text), arxiv_id)
     seconds = time.perf_counter() - started

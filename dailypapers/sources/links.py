@@ -62,22 +62,87 @@ _OPENERS = {")": "(", "]": "["}
 
 # First path segments of github.com that are GitHub's own pages, never an owner.
 _GITHUB_RESERVED = frozenset(
-    "about apps blog collections contact customer-stories enterprise events explore features issues login "
-    "marketplace new notifications orgs pricing pulls search security settings site sponsors topics trending "
-    "users".split()
+    [
+        "about",
+        "apps",
+        "blog",
+        "collections",
+        "contact",
+        "customer-stories",
+        "enterprise",
+        "events",
+        "explore",
+        "features",
+        "issues",
+        "login",
+        "marketplace",
+        "new",
+        "notifications",
+        "orgs",
+        "pricing",
+        "pulls",
+        "search",
+        "security",
+        "settings",
+        "site",
+        "sponsors",
+        "topics",
+        "trending",
+        "users",
+    ]
 )
 _HF_KINDS = frozenset({"datasets", "spaces"})
 _HF_RESERVED = frozenset(
-    "papers docs blog learn collections posts models pricing login join settings organizations tasks".split()
+    [
+        "papers",
+        "docs",
+        "blog",
+        "learn",
+        "collections",
+        "posts",
+        "models",
+        "pricing",
+        "login",
+        "join",
+        "settings",
+        "organizations",
+        "tasks",
+    ]
 )
 # Hosts whose links are never a paper's project page: the paper itself, its DOI, archives, video and social
 # sites, notebooks. Compared against the host and its parent domains.
 _NOT_PROJECT_PAGES = frozenset(
-    "arxiv.org doi.org dx.doi.org aclanthology.org openreview.net proceedings.neurips.cc zenodo.org "
-    "figshare.com kaggle.com paperswithcode.com youtube.com youtu.be twitter.com x.com colab.research.google.com "
-    "drive.google.com docs.google.com pypi.org creativecommons.org bit.ly tinyurl.com ieeexplore.ieee.org "
-    "dl.acm.org springer.com link.springer.com sciencedirect.com nature.com wikipedia.org "
-    "en.wikipedia.org".split()
+    [
+        "arxiv.org",
+        "doi.org",
+        "dx.doi.org",
+        "aclanthology.org",
+        "openreview.net",
+        "proceedings.neurips.cc",
+        "zenodo.org",
+        "figshare.com",
+        "kaggle.com",
+        "paperswithcode.com",
+        "youtube.com",
+        "youtu.be",
+        "twitter.com",
+        "x.com",
+        "colab.research.google.com",
+        "drive.google.com",
+        "docs.google.com",
+        "pypi.org",
+        "creativecommons.org",
+        "bit.ly",
+        "tinyurl.com",
+        "ieeexplore.ieee.org",
+        "dl.acm.org",
+        "springer.com",
+        "link.springer.com",
+        "sciencedirect.com",
+        "nature.com",
+        "wikipedia.org",
+        "en.wikipedia.org",
+    ]
 )
 _CODE_HOSTS = {"github.com": Host.github, "gitlab.com": Host.gitlab, "codeberg.org": Host.codeberg}
 

@@ -116,7 +116,9 @@ def test_not_project_pages(url: str) -> None:
 
 
 def test_project_page_keeps_its_path_and_query() -> None:
-    assert project_page("https://sites.google.com/view/x?usp=sharing#top") == "https://sites.google.com/view/x?usp=sharing"
+    assert (
+        project_page("https://sites.google.com/view/x?usp=sharing#top") == "https://sites.google.com/view/x?usp=sharing"
+    )
     assert project_page("http://Example.ORG/Project/") == "http://example.org/Project/"
 
 
