@@ -14,17 +14,16 @@ Tests can queue scripted replies per route ("github", "hf-paper", "chat") ahead 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.replay import JSON, STALL_MAX_SECONDS, Reply
+from tests.replay import JSON, STALL_MAX_SECONDS, LoopbackServer, Reply, send_reply
 
 ENRICH = Path(__file__).resolve().parent / "fixtures" / "enrich"
 RATE_LIMIT = 5000
@@ -50,7 +49,7 @@ def hf_papers() -> dict[str, dict[str, Any]]:
     return {paper["id"]: paper for paper in json.loads((ENRICH / "hf_papers.json").read_text())}
 
 
-class EnrichReplay:
+class EnrichReplay(LoopbackServer):
     def __init__(self) -> None:
         self.repos: dict[str, Repo] = {}  # by lower-cased full name (GitHub ignores case)
         self.renamed: dict[str, str] = {}  # old lower-cased full name -> current full name
@@ -71,17 +70,9 @@ class EnrichReplay:
             def _answer(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                reply = server.handle(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                if reply.stall is not None:
-                    reply.stall.wait(STALL_MAX_SECONDS)
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(reply.body)
+                send_reply(
+                    self, server.handle(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
 
             def do_GET(self) -> None:
                 self._answer("GET")
@@ -92,22 +83,7 @@ class EnrichReplay:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> EnrichReplay:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._serve(Handler)
 
     def add_repo(self, full_name: str, stars: int) -> None:
         self.repos[full_name.lower()] = Repo(len(self.repos) + 1000, full_name, stars)

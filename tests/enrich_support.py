@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from dailypapers.config import Settings
@@ -26,6 +28,17 @@ REPOS = {
     "Vchitect/VBench": 1300,
     "wangqinsi1/Vision-Zero": 6,
 }
+
+
+@pytest.fixture
+def enrich_server() -> Iterator[EnrichReplay]:
+    """The loopback GitHub / Hugging Face / chat server, with the fixture papers' repositories."""
+    replay = EnrichReplay().start()
+    for name, stars in REPOS.items():
+        replay.add_repo(name, stars)
+    yield replay
+    replay.release.set()  # a request a test held must not keep the server from stopping
+    replay.stop()
 
 
 def listing_rows() -> list[dict[str, Any]]:

@@ -4,9 +4,7 @@ the enrichment backlog, from the runs any process recorded; on both databases.""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -19,23 +17,15 @@ from dailypapers.jobs.scheduler import JobStatus, run_job
 from dailypapers.wiring import all_jobs
 from tests.conftest import _free_port
 from tests.enrich_replay import EnrichReplay
-from tests.enrich_support import REPOS, enrich_settings, store_papers
+from tests.enrich_support import enrich_server, enrich_settings, store_papers
 from tests.functional.test_doctor import lines_of
 
+__all__ = ["enrich_server"]  # the fixture, imported for pytest
 runner = CliRunner()
 
 
-@pytest.fixture
-def server() -> Iterator[EnrichReplay]:
-    replay = EnrichReplay().start()
-    for name, stars in REPOS.items():
-        replay.add_repo(name, stars)
-    yield replay
-    replay.stop()
-
-
 def test_doctor_shows_last_run_last_success_and_backlog(
-    env_settings: Settings, db: Database, server: EnrichReplay
+    env_settings: Settings, db: Database, enrich_server: EnrichReplay
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     store_papers(db, now.date(), now - dt.timedelta(days=1))
@@ -43,7 +33,7 @@ def test_doctor_shows_last_run_last_success_and_backlog(
     assert checks["job enrich"] == "ok job enrich: never run, backlog 8"
     assert {f"job {job.name}" for job in all_jobs()} <= set(checks)
 
-    assert run_job(JOBS[0], db, enrich_settings(env_settings, server)).status is JobStatus.ran
+    assert run_job(JOBS[0], db, enrich_settings(env_settings, enrich_server)).status is JobStatus.ran
     result = runner.invoke(cli, ["doctor"])
     assert result.exit_code == 0, result.output
     line = lines_of(result.output)["job enrich"]

@@ -1,4 +1,4 @@
-"""The enrichment job (``enrich``) on both databases, against a loopback server standing in for GitHub, Hugging
+"""The enrichment job (``enrich``) on both databases, against a loopback enrich_server standing in for GitHub, Hugging
 Face's paper endpoint and an OpenAI-compatible chat endpoint (tests/enrich_replay.py), with eight real papers
 (tests/fixtures/enrich): links from their text, stars with ETags, renames, deletions and the rate limit,
 Hugging Face metadata with local votes kept, AI summaries within a budget, and one log line when offline."""
@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -27,20 +26,13 @@ from dailypapers.votes.services import set_vote
 from dailypapers.wiring import all_jobs
 from tests.conftest import _free_port
 from tests.enrich_replay import EnrichReplay, hf_papers
-from tests.enrich_support import REPOS, enrich_settings, store_papers
+from tests.enrich_support import REPOS, enrich_server, enrich_settings, store_papers
 from tests.factories import make_users
+
+__all__ = ["enrich_server"]  # the fixture, imported for pytest
 
 NOW = dt.datetime(2025, 10, 2, 12, 0, tzinfo=dt.UTC)
 ANNOUNCED = dt.date(2025, 10, 1)
-
-
-@pytest.fixture
-def server() -> Iterator[EnrichReplay]:
-    replay = EnrichReplay().start()
-    for name, stars in REPOS.items():
-        replay.add_repo(name, stars)
-    yield replay
-    replay.stop()
 
 
 def enrich(db: Database, settings: Settings, now: dt.datetime) -> str:
@@ -57,12 +49,12 @@ def states(db: Database) -> dict[int, PaperEnrichment]:
         return {row.paper_id: row for row in session.scalars(select(PaperEnrichment))}
 
 
-def github_paths(server: EnrichReplay) -> list[str]:
-    return [path.removeprefix("/repos/") for path in server.seen("github")]
+def github_paths(enrich_server: EnrichReplay) -> list[str]:
+    return [path.removeprefix("/repos/") for path in enrich_server.seen("github")]
 
 
-def test_links_stars_and_hugging_face_metadata(settings: Settings, db: Database, server: EnrichReplay) -> None:
-    settings = enrich_settings(settings, server)
+def test_links_stars_and_hugging_face_metadata(settings: Settings, db: Database, enrich_server: EnrichReplay) -> None:
+    settings = enrich_settings(settings, enrich_server)
     ids = store_papers(db, ANNOUNCED, NOW - dt.timedelta(days=2))
     assert unenriched_papers(db, settings) == 8
     fan = make_users(db, "fan", 1)[0]
@@ -88,7 +80,7 @@ def test_links_stars_and_hugging_face_metadata(settings: Settings, db: Database,
     assert states(db)[ids["2503.13399"]].code_links == ["https://huggingface.co/datasets/jmhb/microvqa"]
 
     # Each repository asked once, its stars stored with when they were read, and the score recomputed with them.
-    assert sorted(github_paths(server)) == sorted(REPOS)
+    assert sorted(github_paths(enrich_server)) == sorted(REPOS)
     recorded = hf_papers()
     for arxiv_id, paper in stored.items():
         if paper.github_repo:
@@ -103,17 +95,17 @@ def test_links_stars_and_hugging_face_metadata(settings: Settings, db: Database,
     assert stored["2503.21776"].upvotes == recorded["2503.21776"]["upvotes"] + 1  # the local vote kept
     assert stored["2509.25541"].ai_summary == recorded["2509.25541"]["ai_summary"]
     assert stored["2509.25541"].ai_summary_model is None  # Hugging Face's, not generated here
-    assert sorted(server.seen("hf-paper")) == sorted(f"/api/papers/{i}" for i in ids)
+    assert sorted(enrich_server.seen("hf-paper")) == sorted(f"/api/papers/{i}" for i in ids)
     assert unenriched_papers(db, settings) == 0
 
     # An hour on, nothing is due: no request at all.
     assert "stars up to date" in enrich(db, settings, NOW + dt.timedelta(hours=1))
-    assert len(server.requests) == 7 + 8
+    assert len(enrich_server.requests) == 7 + 8
 
     # A day on, recent papers are refreshed: conditional requests (304 keeps the stars) and one changed count.
-    server.repos["fanbinlu/steve"].stars = 95
+    enrich_server.repos["fanbinlu/steve"].stars = 95
     enrich(db, settings, NOW + dt.timedelta(days=1, minutes=1))
-    later = server.requests[15:]
+    later = enrich_server.requests[15:]
     github = [s for s in later if s.route == "github"]
     assert len(github) == 7 and all(s.headers.get("if-none-match") for s in github)
     assert len([s for s in later if s.route == "hf-paper"]) == 8  # one request per paper per day
@@ -123,24 +115,24 @@ def test_links_stars_and_hugging_face_metadata(settings: Settings, db: Database,
     assert refreshed["2503.21776"].github_stars_at == NOW + dt.timedelta(days=1, minutes=1)
 
 
-def test_older_papers_are_refreshed_weekly(settings: Settings, db: Database, server: EnrichReplay) -> None:
-    settings = enrich_settings(settings, server, hf_mirror=False)
+def test_older_papers_are_refreshed_weekly(settings: Settings, db: Database, enrich_server: EnrichReplay) -> None:
+    settings = enrich_settings(settings, enrich_server, hf_mirror=False)
     store_papers(db, ANNOUNCED, NOW - dt.timedelta(days=200))
     assert "Hugging Face: mirror off" in enrich(db, settings, NOW)
-    assert server.seen("hf-paper") == []
-    first = len(server.seen("github"))
+    assert enrich_server.seen("hf-paper") == []
+    first = len(enrich_server.seen("github"))
     assert first == 5  # the five repositories written in the papers' own text
     enrich(db, settings, NOW + dt.timedelta(days=3))
-    assert len(server.seen("github")) == first  # older than DAILYPAPERS_ENRICH_RECENT_DAYS: weekly
+    assert len(enrich_server.seen("github")) == first  # older than DAILYPAPERS_ENRICH_RECENT_DAYS: weekly
     enrich(db, settings, NOW + dt.timedelta(days=7, minutes=1))
-    assert len(server.seen("github")) == 2 * first
+    assert len(enrich_server.seen("github")) == 2 * first
 
 
-def test_renamed_and_deleted_repositories(settings: Settings, db: Database, server: EnrichReplay) -> None:
-    settings = enrich_settings(settings, server, hf_mirror=False)
+def test_renamed_and_deleted_repositories(settings: Settings, db: Database, enrich_server: EnrichReplay) -> None:
+    settings = enrich_settings(settings, enrich_server, hf_mirror=False)
     ids = store_papers(db, ANNOUNCED, NOW - dt.timedelta(days=2))
-    server.rename("zjunlp/unlearn", "zjunlp/MergeUnlearn")
-    del server.repos["vchitect/vbench"]
+    enrich_server.rename("zjunlp/unlearn", "zjunlp/MergeUnlearn")
+    del enrich_server.repos["vchitect/vbench"]
     enrich(db, settings, NOW)
     stored, rows = papers(db), states(db)
     renamed = stored["2503.21088"]
@@ -153,37 +145,39 @@ def test_renamed_and_deleted_repositories(settings: Settings, db: Database, serv
     assert rows[ids["2503.21755"]].github_status == "gone"
     # The new address is what the next refresh asks for, and it is not asked again before it is due.
     enrich(db, settings, NOW + dt.timedelta(hours=2))
-    assert github_paths(server).count("zjunlp/unlearn") == 1
+    assert github_paths(enrich_server).count("zjunlp/unlearn") == 1
     enrich(db, settings, NOW + dt.timedelta(days=1, hours=1))
-    assert "zjunlp/MergeUnlearn" in github_paths(server)
-    assert github_paths(server).count("zjunlp/unlearn") == 1
+    assert "zjunlp/MergeUnlearn" in github_paths(enrich_server)
+    assert github_paths(enrich_server).count("zjunlp/unlearn") == 1
 
 
-def test_the_rate_limit_stops_the_step_until_its_reset(settings: Settings, db: Database, server: EnrichReplay) -> None:
-    settings = enrich_settings(settings, server, hf_mirror=False)
+def test_the_rate_limit_stops_the_step_until_its_reset(
+    settings: Settings, db: Database, enrich_server: EnrichReplay
+) -> None:
+    settings = enrich_settings(settings, enrich_server, hf_mirror=False)
     store_papers(db, ANNOUNCED, NOW - dt.timedelta(days=2))
     reset = NOW + dt.timedelta(minutes=30)
-    server.reset_epoch, server.remaining = int(reset.timestamp()), 2
+    enrich_server.reset_epoch, enrich_server.remaining = int(reset.timestamp()), 2
     report = enrich(db, settings, NOW)
     assert "stars of 2 repositories" in report and "rate limit reached, resuming after 12:30:00 UTC" in report
-    assert len(server.seen("github")) == 2  # stopped on the window's last request, not after a refusal
+    assert len(enrich_server.seen("github")) == 2  # stopped on the window's last request, not after a refusal
 
     # Before the reset nothing is asked, however often the job runs.
     assert "GitHub rate limit: resuming after 2025-10-02 12:30:00 UTC" in enrich(
         db, settings, NOW + dt.timedelta(minutes=5)
     )
-    assert len(server.seen("github")) == 2
+    assert len(enrich_server.seen("github")) == 2
 
     # After it the step goes on with what is left: every repository read exactly once.
-    server.remaining = 100
+    enrich_server.remaining = 100
     enrich(db, settings, reset + dt.timedelta(seconds=1))
-    assert sorted(github_paths(server)) == sorted(set(REPOS) - {"jmhb0/microvqa", "njucckevin/CapArena"})
+    assert sorted(github_paths(enrich_server)) == sorted(set(REPOS) - {"jmhb0/microvqa", "njucckevin/CapArena"})
     assert all(p.github_stars is not None for p in papers(db).values() if p.github_repo)
 
     # A refusal (403, remaining 0) stores nothing and waits for the reset it names.
-    server.remaining = 0
+    enrich_server.remaining = 0
     later = reset + dt.timedelta(days=2)
-    server.reset_epoch = int((later + dt.timedelta(hours=1)).timestamp())
+    enrich_server.reset_epoch = int((later + dt.timedelta(hours=1)).timestamp())
     assert "rate limited until 13:30:00 UTC" in enrich(db, settings, later)
     assert "resuming after" in enrich(db, settings, later + dt.timedelta(minutes=1))
 
@@ -193,37 +187,42 @@ def summaries(db: Database) -> dict[str, tuple[str | None, str | None]]:
 
 
 def test_ai_summaries_for_the_feed_and_the_top_of_new_within_the_budget(
-    settings: Settings, db: Database, server: EnrichReplay
+    settings: Settings, db: Database, enrich_server: EnrichReplay
 ) -> None:
     ids = store_papers(db, ANNOUNCED, NOW - dt.timedelta(days=2))
     # Without an endpoint nothing is generated, and nothing is asked.
-    assert "AI summaries: no DAILYPAPERS_LLM_URL/_MODEL" in enrich(db, enrich_settings(settings, server), NOW)
-    assert server.seen("chat") == []
+    assert "AI summaries: no DAILYPAPERS_LLM_URL/_MODEL" in enrich(db, enrich_settings(settings, enrich_server), NOW)
+    assert enrich_server.seen("chat") == []
     assert all(model is None for _, model in summaries(db).values())
 
     with db.write() as session:
         for arxiv_id in ("2503.12545", "2503.21088"):
             record = DailyEntryRecord(arxiv_id, ANNOUNCED, NOW - dt.timedelta(hours=3))
             upsert_daily_entries(session, [record])
-    llm = {"llm_url": f"{server.url}/v1", "llm_model": "small-model", "llm_api_key": "sk-test", "llm_daily_limit": 3}
-    settings = enrich_settings(settings, server, **llm)
+    llm = {
+        "llm_url": f"{enrich_server.url}/v1",
+        "llm_model": "small-model",
+        "llm_api_key": "sk-test",
+        "llm_daily_limit": 3,
+    }
+    settings = enrich_settings(settings, enrich_server, **llm)
     report = enrich(db, settings, NOW + dt.timedelta(hours=1))
     assert "AI summaries: 3 written by small-model" in report
     made = {i: s for i, s in summaries(db).items() if s[1] is not None}
     assert set(made) >= {"2503.12545", "2503.21088"}  # the feed's papers first
     assert made["2503.12545"] == (f"A summary of {papers(db)['2503.12545'].title}.", "replay-llm-1")
     assert "2509.25541" not in made  # it has Hugging Face's summary
-    request = server.requests[[s.route for s in server.requests].index("chat")]
+    request = enrich_server.requests[[s.route for s in enrich_server.requests].index("chat")]
     assert request.headers["authorization"] == "Bearer sk-test"
     assert json.loads(request.body)["model"] == "small-model"
 
     # The day's budget is spent: nothing more today, the rest tomorrow, never a paper twice.
     assert "today's 3 used" in enrich(db, settings, NOW + dt.timedelta(hours=2))
     enrich(db, settings, NOW + dt.timedelta(days=1))
-    assert len(server.seen("chat")) == 6
+    assert len(enrich_server.seen("chat")) == 6
     with db.read() as session:
         assert session.scalar(select(func.count()).where(PaperEnrichment.llm_at.is_not(None))) == 6
-    assert len({s.body for s in server.requests if s.route == "chat"}) == 6
+    assert len({s.body for s in enrich_server.requests if s.route == "chat"}) == 6
     assert ids  # all eight stored
 
 

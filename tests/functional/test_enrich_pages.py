@@ -5,9 +5,7 @@ matches harvested papers once their links are read."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.config import Settings
@@ -17,19 +15,12 @@ from dailypapers.ingest.upserts import upsert_daily_entries
 from dailypapers.jobs.scheduler import JobContext
 from dailypapers.papers.records import DailyEntryRecord
 from tests.enrich_replay import EnrichReplay
-from tests.enrich_support import REPOS, enrich_settings, store_papers
+from tests.enrich_support import enrich_server, enrich_settings, store_papers
+
+__all__ = ["enrich_server"]  # the fixture, imported for pytest
 
 NOW = dt.datetime(2025, 10, 2, 12, 0, tzinfo=dt.UTC)
 DAY = dt.date(2025, 10, 1)
-
-
-@pytest.fixture
-def server() -> Iterator[EnrichReplay]:
-    replay = EnrichReplay().start()
-    for name, stars in REPOS.items():
-        replay.add_repo(name, stars)
-    yield replay
-    replay.stop()
 
 
 def search_ids(client: TestClient, **params: str) -> set[str]:
@@ -39,7 +30,7 @@ def search_ids(client: TestClient, **params: str) -> set[str]:
 
 
 def test_cards_paper_page_and_has_code(
-    settings: Settings, db: Database, server: EnrichReplay, client: TestClient
+    settings: Settings, db: Database, enrich_server: EnrichReplay, client: TestClient
 ) -> None:
     store_papers(db, DAY, NOW - dt.timedelta(days=2))
     with db.write() as session:
@@ -50,8 +41,8 @@ def test_cards_paper_page_and_has_code(
     before = search_ids(client, q="benchmark agents reasoning video", has_code="true")
     assert before == set()  # harvested papers have no code link before the job reads them
 
-    llm = {"llm_url": f"{server.url}/v1", "llm_model": "small-model"}
-    run_enrich(JobContext(db, enrich_settings(settings, server, **llm), renew=lambda: None), now=NOW)
+    llm = {"llm_url": f"{enrich_server.url}/v1", "llm_model": "small-model"}
+    run_enrich(JobContext(db, enrich_settings(settings, enrich_server, **llm), renew=lambda: None), now=NOW)
 
     listing = client.get(f"/papers/date/{DAY}").text
     assert 'href="https://github.com/FanbinLu/STEVE"' in listing and "★ 88" in listing
