@@ -41,7 +41,7 @@ _NETWORK_STEPS: tuple[tuple[str, Callable[[Database, Settings, dt.datetime], str
 
 def run_enrich(ctx: JobContext, now: dt.datetime | None = None) -> str:
     now = now or dt.datetime.now(dt.UTC)
-    reports = [read_links(ctx.db, now, ctx.settings.enrich_batch_size)]
+    reports = [read_links(ctx.db, now, ctx.settings.enrich_batch_size, ctx.renew)]
     failures = []
     for name, step in _NETWORK_STEPS:
         ctx.renew()

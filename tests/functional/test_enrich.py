@@ -237,6 +237,7 @@ def test_without_network_one_line_per_run_and_the_links_still_read(
             "llm_url": f"{dead}/v1",
             "llm_model": "m",
             "hf_delay_seconds": 0,
+            "enrich_batch_size": 1,  # links: 5 papers a transaction, so the 8 take two batches of one run
         }
     )
     store_papers(db, ANNOUNCED, dt.datetime.now(dt.UTC) - dt.timedelta(days=2))  # run_job: the real clock
