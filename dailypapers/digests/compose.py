@@ -92,7 +92,7 @@ class Personalizer(Protocol):
 class NoPersonalization:
     """No "for you" section: digests hold the trending section only (tests, and callers without models)."""
 
-    def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]:
+    def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]:  # noqa: ARG002
         return []
 
 

@@ -167,9 +167,7 @@ def from_manage_token(session: Session, settings: Settings, token: str) -> Subsc
     return _from_token(session, settings, "digest-manage", token, LINK_FOREVER_SECONDS)
 
 
-def update_preferences(
-    session: Session, subscription: Subscription, frequency: str, categories: str, keywords: str
-) -> Subscription:
+def update_preferences(subscription: Subscription, frequency: str, categories: str, keywords: str) -> Subscription:
     subscription.frequency = parse_frequency(frequency).value
     subscription.categories = clean_categories(categories)
     subscription.keywords = clean_keywords(keywords)

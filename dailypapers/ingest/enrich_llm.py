@@ -20,7 +20,6 @@ from dailypapers.db import Database
 from dailypapers.ingest.enrich_state import enrichment_row
 from dailypapers.ingest.models import PaperEnrichment
 from dailypapers.papers.models import DailyEntry, Paper
-from dailypapers.papers.new_on_arxiv import latest_announcement_day
 from dailypapers.sources.http import RETRY_ATTEMPTS, SourceClient
 from dailypapers.sources.llm import ChatSummarizer, GeneratedSummary, UnusableAnswer
 
@@ -56,7 +55,7 @@ def _candidates(db: Database, now: dt.datetime, limit: int) -> list[tuple[int, s
             .limit(limit)
         )
         chosen = list(session.execute(feed))
-        day = latest_announcement_day(session)
+        day = session.scalar(select(func.max(Paper.announced_on)))  # the latest announcement
         if day is not None and len(chosen) < limit:
             top = (
                 select(Paper.id)

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from dailypapers.db import Database
-from dailypapers.ingest.models import HarvestCheckpoint, PaperEnrichment
+from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus, PaperEnrichment
 from dailypapers.papers.models import Paper
 
 STATE_KEY = "schedule enrich"
@@ -46,7 +46,7 @@ def save_state(db: Database, **values: Any) -> None:
     with db.write() as session:
         state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))
         if state is None:
-            state = HarvestCheckpoint(key=STATE_KEY, status="done", pages=0, records=0, params={})
+            state = HarvestCheckpoint(key=STATE_KEY, status=HarvestStatus.done.value, pages=0, records=0, params={})
             session.add(state)
         params = {**state.params, **values}
         # A new dict, so the JSON column sees the change.

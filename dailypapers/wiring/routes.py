@@ -20,8 +20,9 @@ from dailypapers.export import views as export_views
 from dailypapers.feeds import views as feed_views
 from dailypapers.pages import for_you as for_you_page
 from dailypapers.pages import listings as listing_pages
+from dailypapers.pages import new_on_arxiv
 from dailypapers.pages import paper as paper_page
-from dailypapers.papers import new_on_arxiv
+from dailypapers.pages import settings as settings_page
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
@@ -35,6 +36,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     new_on_arxiv.router,  # /papers/new before /papers/{arxiv_id:path}
     new_on_arxiv.api_router,  # before /api/papers/{paper_id:path}
     accounts_views.router,
+    settings_page.router,
     accounts_api.router,
     votes_views.router,
     votes_api.router,  # before /api/papers/{paper_id:path}

@@ -14,14 +14,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import OptionalUser
-from dailypapers.api.schemas import ErrorOut
 from dailypapers.papers.models import Paper
 from dailypapers.votes.services import voted_ids
+from dailypapers.web.api_model import ApiModel, ErrorOut
 from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
@@ -176,19 +176,17 @@ def on_day(
     return _page(request, session, _day_or_400(day), parse_category(category), settings.category_list, user)
 
 
-class NewPaperOut(BaseModel):
-    model_config = ConfigDict(serialize_by_alias=True)
-
+class NewPaperOut(ApiModel):
     id: str
     title: str
     kind: Kind = Field(description="new, cross-list (primary category elsewhere) or replacement (a new version).")
-    primary_category: str | None = Field(serialization_alias="primaryCategory")
+    primary_category: str | None = Field(alias="primaryCategory")
     categories: list[str]
-    published_at: dt.datetime | None = Field(serialization_alias="publishedAt")
+    published_at: dt.datetime | None = Field(alias="publishedAt")
     upvotes: int
 
 
-class NewListingOut(BaseModel):
+class NewListingOut(ApiModel):
     date: dt.date | None = Field(description="The announcement day (null when nothing was announced yet).")
     categories: list[str] = Field(description="What the listing covers (empty: every category).")
     papers: list[NewPaperOut]
