@@ -5,7 +5,7 @@ Each answer is stored in its own transaction together with the paper's new trend
 formula), so a worker killed mid-run loses at most the request in flight. A rate-limited answer (or the one that
 used the window's last request) stores the window's reset time in the job's state; until then the step asks
 nothing. A renamed repository (GitHub's 301, followed) gets its new address; a deleted one (404) keeps the link
-the paper gives but loses its star count, and is checked again weekly.
+the paper gives but loses its star count, and is asked again on the same schedule (it may come back).
 """
 
 from __future__ import annotations
