@@ -17,10 +17,10 @@ from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.ingest.enrich import JOBS, run_enrich, unenriched_papers
 from dailypapers.ingest.models import PaperEnrichment
-from dailypapers.ingest.upserts import upsert_daily_entries
+from dailypapers.ingest.upserts import upsert_daily_entries, upsert_papers
 from dailypapers.jobs.scheduler import JobContext, JobStatus, run_job
 from dailypapers.papers.models import Paper
-from dailypapers.papers.records import DailyEntryRecord
+from dailypapers.papers.records import DailyEntryRecord, PaperRecord
 from dailypapers.ranking.hotness import trending_score
 from dailypapers.votes.services import set_vote
 from dailypapers.wiring import all_jobs
@@ -223,6 +223,13 @@ def test_ai_summaries_for_the_feed_and_the_top_of_new_within_the_budget(
     with db.read() as session:
         assert session.scalar(select(func.count()).where(PaperEnrichment.llm_at.is_not(None))) == 6
     assert len({s.body for s in enrich_server.requests if s.route == "chat"}) == 6
+
+    # A source's summary arriving later replaces the generated one, and with it the model's name.
+    paper = papers(db)["2503.12545"]
+    with db.write() as session:
+        record = PaperRecord(paper.arxiv_id, paper.title, paper.abstract, (), ai_summary="Hugging Face's summary.")
+        upsert_papers(session, [record])
+    assert summaries(db)["2503.12545"] == ("Hugging Face's summary.", None)
     assert ids  # all eight stored
 
 
