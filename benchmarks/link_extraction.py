@@ -11,8 +11,8 @@ no journal ref), and compares, paper by paper:
 precision = right / papers where both give a link ("judged"); recall = right / papers where HF has one. HF's
 links are added by authors and HF staff, often not written in the paper's text at all, so recall is also shown
 for the papers whose text contains HF's link ("where written"): that is the extractor's own miss rate. Links we
-find where HF has none ("extra") are counted but not judged. Prints one table and the mistakes (``--show``);
-nothing is asserted.
+find where HF has none ("extra") are counted but not judged; "strict" precision counts them all as wrong.
+Prints one table and the mistakes (``--show``); nothing is asserted.
 
     .venv/bin/python benchmarks/link_extraction.py [--data PATH] [--show 20]
 """
@@ -61,9 +61,11 @@ class Score:
         precision = self.right / self.judged if self.judged else float("nan")
         recall = self.right / self.expected if self.expected else float("nan")
         findable = self.findable_right / self.findable if self.findable else float("nan")
+        given = self.judged + self.extra
+        strict = self.right / given if given else float("nan")
         return (
             f"{self.name:<12} {self.expected:>5} {self.judged:>7} {self.right:>6} {precision:>10.3f} {recall:>7.3f} "
-            f"{findable:>8.3f} of {self.findable:<4} {self.extra:>6}"
+            f"{findable:>8.3f} of {self.findable:<4} {self.extra:>6} {strict:>7.3f}"
         )
 
 
@@ -121,7 +123,7 @@ def main() -> None:
     print(f"papers in both sets: {len(both)} (2025 arXiv listing days x Hugging Face days); "
           f"{len(both) / seconds:,.0f} papers/s extracted")  # fmt: skip
     print(f"{'field':<12} {'HF':>5} {'judged':>7} {'right':>6} {'precision':>10} {'recall':>7} "
-          f"{'recall where written':>16} {'extra':>6}")  # fmt: skip
+          f"{'recall where written':>16} {'extra':>6} {'strict':>7}")  # fmt: skip
     for score in (code, page):
         print(score.row())
     for score in (code, page):
