@@ -1,147 +1,91 @@
-""" "New on arXiv": per announcement day, every paper announced in the configured categories (or one category
-or archive), as arXiv lists them: new submissions, then cross-lists (primary category elsewhere), then
-replacements (a new version of an older paper), each marked and by upvotes. Pages at ``/papers/new`` (the
-latest announcement) and ``/papers/new/YYYY-MM-DD``; JSON at ``/api/papers/new``.
+""" "New on arXiv" pages and API: per announcement day, every paper announced in the configured categories (or
+one category or archive), marked new, cross-list or replacement (``papers.announced``). Anonymous visitors see
+each group by upvotes; a member with an interest model sees it by predicted interest, with the liked paper that
+explains each pick. Pages at ``/papers/new`` (the latest announcement) and ``/papers/new/YYYY-MM-DD``; JSON at
+``/api/papers/new``; Atom feeds in ``feeds``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import OptionalUser
+from dailypapers.accounts.models import User
+from dailypapers.config import Settings
+from dailypapers.papers.announced import (
+    ORDER,
+    Kind,
+    NewPaper,
+    latest_announcement_day,
+    neighbours,
+    papers_announced,
+    parse_category,
+    parse_day,
+)
 from dailypapers.papers.models import Paper
+from dailypapers.personal.services import rank_ids
 from dailypapers.votes.services import voted_ids
 from dailypapers.web.api_model import ApiModel, ErrorOut
 from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
-# A category (cs.CL, hep-th, math.AG) or an archive (cs, math, hep-th): what arXiv itself accepts.
-_CATEGORY = re.compile(r"^[a-z][a-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$")
-MAX_PAPERS = 2000  # the busiest day of cs is ~1,500 announcements
-
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["papers"])
-
-
-class Kind(StrEnum):
-    new = "new"
-    cross_list = "cross-list"
-    replacement = "replacement"
-
-
-_ORDER = {Kind.new: 0, Kind.cross_list: 1, Kind.replacement: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class NewPaper:
-    paper_id: int
-    arxiv_id: str
-    title: str
-    abstract: str
-    primary_category: str | None
-    categories: str
-    published_at: dt.datetime | None
-    upvotes: int
-    kind: Kind
-
-
-def parse_category(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not _CATEGORY.match(value):
-        raise HTTPException(400, f"category {value[:40]!r} is not an arXiv category or archive (e.g. cs.CL or cs)")
-    return value
-
-
-def _matches(wanted: list[str], primary: str | None, categories: str) -> tuple[bool, bool]:
-    """(the primary category is wanted, any category is wanted); an archive (no dot) wants its categories."""
-
-    def hit(category: str) -> bool:
-        return any(category == w or ("." not in w and category.startswith(w + ".")) for w in wanted)
-
-    return (primary is not None and hit(primary)), any(hit(c) for c in categories.split())
-
-
-def _prefilter(wanted: list[str]) -> ColumnElement[bool]:
-    """A SQL filter that keeps every paper with a wanted category (and a few more; Python decides exactly)."""
-    conditions = [Paper.categories.contains(w) for w in wanted]
-    return or_(*conditions) if conditions else false()
-
-
-def papers_announced(session: Session, day: dt.date, wanted: list[str]) -> list[NewPaper]:
-    """Everything announced on ``day`` in ``wanted`` (categories or archives; empty: every category)."""
-    query = (
-        select(
-            Paper.id,
-            Paper.arxiv_id,
-            Paper.title,
-            Paper.abstract,
-            Paper.primary_category,
-            Paper.categories,
-            Paper.published_at,
-            Paper.upvotes,
-            Paper.announced_on,
-        )
-        .where(or_(Paper.announced_on == day, Paper.replaced_on == day))
-        .limit(MAX_PAPERS)
-    )
-    if wanted:
-        query = query.where(_prefilter(wanted))
-    found = []
-    for paper_id, arxiv_id, title, abstract, primary, categories, published_at, upvotes, announced in session.execute(
-        query
-    ):
-        primary_hit, any_hit = _matches(wanted, primary, categories) if wanted else (True, True)
-        if not any_hit:
-            continue
-        kind = Kind.replacement if announced != day else Kind.new if primary_hit else Kind.cross_list
-        found.append(NewPaper(paper_id, arxiv_id, title, abstract, primary, categories, published_at, upvotes, kind))
-    found.sort(key=lambda p: (_ORDER[p.kind], -p.upvotes, p.arxiv_id))
-    return found
-
-
-def latest_announcement_day(session: Session) -> dt.date | None:
-    return session.scalar(select(func.max(Paper.announced_on)))
-
-
-def _neighbours(session: Session, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    before = session.scalar(select(func.max(Paper.announced_on)).where(Paper.announced_on < day))
-    after = session.scalar(select(func.min(Paper.announced_on)).where(Paper.announced_on > day))
-    return before, after
-
-
-def _day_or_400(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"date {value[:40]!r} is not a day (expected YYYY-MM-DD)") from None
 
 
 def _wanted(category: str | None, configured: list[str]) -> list[str]:
     return [category] if category else configured
 
 
+def by_interest(
+    session: Session, settings: Settings, user: User, papers: list[NewPaper]
+) -> tuple[list[NewPaper], dict[int, tuple[str, str]]] | None:
+    """``papers`` with each group (new, cross-lists, replacements) in the order of the member's interest model,
+    and for each pick the liked paper (arXiv id, title) closest to it; None when the member has no model yet.
+    Papers the model leaves out (already upvoted, saved or dismissed; no vector yet) follow, by upvotes."""
+    picks = rank_ids(session, settings, user.id, [p.paper_id for p in papers], limit=len(papers))
+    if picks is None:
+        return None
+    rank = {pick.paper_id: position for position, pick in enumerate(picks)}
+    ordered = sorted(papers, key=lambda p: (ORDER[p.kind], rank.get(p.paper_id, len(rank)), -p.upvotes))
+    liked_ids = {pick.because_id for pick in picks if pick.because_id is not None}
+    liked = {
+        paper_id: (arxiv_id, title)
+        for paper_id, arxiv_id, title in session.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.title).where(Paper.id.in_(liked_ids))
+        )
+    }
+    because = {pick.paper_id: liked[pick.because_id] for pick in picks if pick.because_id in liked}
+    return ordered, because
+
+
 def _page(
-    request: Request, session: Session, day: dt.date | None, category: str | None, configured: list[str], user: Any
+    request: Request,
+    session: Session,
+    settings: Settings,
+    day: dt.date | None,
+    category: str | None,
+    user: User | None,
 ) -> Response:
+    configured = settings.category_list
     papers = papers_announced(session, day, _wanted(category, configured)) if day else []
-    previous, following = _neighbours(session, day) if day else (None, None)
+    previous, following = neighbours(session, day) if day else (None, None)
+    personal = by_interest(session, settings, user, papers) if user is not None and papers else None
+    ordered, because = personal if personal is not None else (papers, {})
     context = {
         "day": day,
         "category": category,
         "categories": configured,
-        "papers": papers,
+        "papers": ordered,
+        "because": because,
+        "by_interest": personal is not None,
         "counts": {kind.value: sum(1 for p in papers if p.kind is kind) for kind in Kind},
         "voted_ids": voted_ids(session, user, [p.paper_id for p in papers]),
         "previous": previous,
@@ -159,9 +103,7 @@ CategoryParam = Annotated[
 def latest(
     request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, category: CategoryParam = None
 ) -> Response:
-    return _page(
-        request, session, latest_announcement_day(session), parse_category(category), settings.category_list, user
-    )
+    return _page(request, session, settings, latest_announcement_day(session), parse_category(category), user)
 
 
 @router.get("/papers/new/{day}")
@@ -173,7 +115,7 @@ def on_day(
     user: OptionalUser,
     category: CategoryParam = None,
 ) -> Response:
-    return _page(request, session, _day_or_400(day), parse_category(category), settings.category_list, user)
+    return _page(request, session, settings, parse_day(day), parse_category(category), user)
 
 
 class NewPaperOut(ApiModel):
@@ -200,7 +142,7 @@ def api_new(
     category: CategoryParam = None,
 ) -> NewListingOut:
     """The papers arXiv announced on one day, marked new, cross-list or replacement, by upvotes."""
-    day = _day_or_400(date) if date else latest_announcement_day(session)
+    day = parse_day(date) if date else latest_announcement_day(session)
     wanted = _wanted(parse_category(category), settings.category_list)
     papers = papers_announced(session, day, wanted) if day else []
     return NewListingOut(

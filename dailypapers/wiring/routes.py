@@ -33,6 +33,7 @@ from dailypapers.votes import views as votes_views
 # last, after every route that shares their prefix.
 ROUTERS: tuple[APIRouter, ...] = (
     listing_pages.router,
+    feed_views.router,  # /papers/new/feed.atom before /papers/new/{day}
     new_on_arxiv.router,  # /papers/new before /papers/{arxiv_id:path}
     new_on_arxiv.api_router,  # before /api/papers/{paper_id:path}
     accounts_views.router,
@@ -57,7 +58,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_collections.router,
     api_exports.router,
     api_daily_papers.router,
-    feed_views.router,
     search_views.router,
     export_views.router,  # /papers/trending/export.bib before /papers/{arxiv_id:path}
     api_markdown.router,  # /papers/{id}.md before /papers/{arxiv_id:path}
