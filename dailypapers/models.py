@@ -10,6 +10,7 @@ from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.search.models import PaperVector
 from dailypapers.votes.models import Vote
+from dailypapers.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -34,4 +35,6 @@ __all__ = [
     "User",
     "UserSession",
     "Vote",
+    "Webhook",
+    "WebhookDelivery",
 ]

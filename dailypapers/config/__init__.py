@@ -1,6 +1,6 @@
 """Settings: declared data with help text, read from ``DAILYPAPERS_*`` environment variables.
 
-``Settings`` mixes one class per concern (database, site, sources, search, mail, ops), each in its own module.
+``Settings`` mixes one class per concern (database, site, sources, search, mail, delivery, ops), each in its own module.
 ``docs/configuration.md`` is generated from them (``dailypapers config docs``, grouped the same way) and a test
 keeps the two in step, so every setting an operator can use is documented where they look for it.
 """
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict, SettingsError
 
 from dailypapers.config.database import DatabaseSettings
+from dailypapers.config.delivery import DeliverySettings
 from dailypapers.config.enrichment import EnrichmentSettings
 from dailypapers.config.mail import MailSettings
 from dailypapers.config.ops import OpsSettings
@@ -38,12 +39,20 @@ CONCERNS = (
     EnrichmentSettings,
     SearchSettings,
     MailSettings,
+    DeliverySettings,
     OpsSettings,
 )
 
 
 class Settings(
-    SiteSettings, DatabaseSettings, SourceSettings, EnrichmentSettings, SearchSettings, MailSettings, OpsSettings
+    SiteSettings,
+    DatabaseSettings,
+    SourceSettings,
+    EnrichmentSettings,
+    SearchSettings,
+    MailSettings,
+    DeliverySettings,
+    OpsSettings,
 ):
     """Everything an operator can configure. Each field becomes ``DAILYPAPERS_<NAME>``."""
 

@@ -20,6 +20,7 @@ from dailypapers.papers.periods import PeriodKind
 from dailypapers.personal import tasks as personal_tasks
 from dailypapers.search import tasks as search_tasks
 from dailypapers.web.convertors import choice_convertor, pattern_convertor, register_convertors
+from dailypapers.webhooks import tasks as webhook_tasks
 
 CONVERTORS: dict[str, Convertor[str]] = {
     # {kind:period}: date, week or month, so /papers/hep-th/9901001 stays a paper's address.
@@ -48,6 +49,7 @@ def all_jobs() -> list[Job]:
         *enrich.JOBS,
         *search_tasks.JOBS,
         *digest_tasks.JOBS,
+        *webhook_tasks.JOBS,
         *personal_tasks.JOBS,
         *account_tasks.JOBS,
     ]

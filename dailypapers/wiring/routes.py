@@ -28,6 +28,7 @@ from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
 from dailypapers.votes import api as votes_api
 from dailypapers.votes import views as votes_views
+from dailypapers.webhooks import views as webhook_views
 
 # Today's order, kept as it was: the catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path} come
 # last, after every route that shares their prefix.
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     collection_views.router,
     profile_views.router,
     digest_views.router,
+    webhook_views.router,
     for_you_page.router,
     personal_views.router,
     personal_views.api_router,

@@ -1,7 +1,7 @@
 """Enrichment state per paper, the model behind a generated summary, and each job's last run
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012_enrichment
+Revises: 0011_webhooks
 Create Date: 2026-12-02 15:00:00.000000
 
 New tables only, and one nullable column: existing papers are simply not enriched yet (the ``enrich`` job's
@@ -15,8 +15,8 @@ from alembic import op
 
 from dailypapers.db import UTCDateTime
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012_enrichment"
+down_revision: str | None = "0011_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
