@@ -4,8 +4,8 @@ from dailypapers.accounts.models import ApiToken, User, UserSession
 from dailypapers.community.models import AuthorClaim, Collection, CollectionItem, Comment, Dismissal
 from dailypapers.db import Base
 from dailypapers.digests.models import OutboxMessage, Subscription
-from dailypapers.ingest.models import HarvestCheckpoint
-from dailypapers.jobs.models import JobLease
+from dailypapers.ingest.models import HarvestCheckpoint, PaperEnrichment
+from dailypapers.jobs.models import JobLease, JobRun
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.search.models import PaperVector
@@ -25,9 +25,11 @@ __all__ = [
     "HarvestCheckpoint",
     "InterestModelRow",
     "JobLease",
+    "JobRun",
     "OutboxMessage",
     "Paper",
     "PaperAuthor",
+    "PaperEnrichment",
     "PaperVector",
     "Subscription",
     "User",

@@ -146,7 +146,9 @@ def source_settings(
         "arxiv_api_url": f"{replay.url}/api/query",
         "arxiv_oai_url": f"{replay.url}/oai",
         "hf_url": replay.url,
+        "github_api_url": replay.url,  # the enrich job's GitHub requests get the replay's 404s, never the internet
         "arxiv_delay_seconds": 0.0,
+        "github_delay_seconds": 0.0,
         "hf_delay_seconds": 0.0,
         "contact_email": "tests@example.org",
     }

@@ -18,6 +18,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -41,6 +42,20 @@ class Reply:
 
 
 STALL_MAX_SECONDS = 60.0
+
+
+def send_reply(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    """Answer the handler's request with ``reply`` (after its stall, if any)."""
+    if reply.stall is not None:
+        reply.stall.wait(STALL_MAX_SECONDS)
+    handler.send_response(reply.status)
+    handler.send_header("Content-Type", reply.content_type)
+    handler.send_header("Content-Length", str(len(reply.body)))
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up reading
+        handler.wfile.write(reply.body)
 
 
 def bulk_page(index: int, records: int | None = None) -> bytes:
@@ -87,7 +102,29 @@ EMPTY_FEED = (
 )
 
 
-class ReplayServer:
+class LoopbackServer:
+    """A threaded HTTP server on a free loopback port; subclasses give the request handler to ``_serve``."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+class ReplayServer(LoopbackServer):
     def __init__(self, page_delay_seconds: float = 0.0, records_per_page: int | None = None) -> None:
         self.page_delay_seconds = page_delay_seconds
         self.records_per_page = records_per_page
@@ -102,37 +139,12 @@ class ReplayServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.user_agents.append(self.headers.get("User-Agent", ""))
-                reply = server.handle(self.path)
-                if reply.stall is not None:
-                    reply.stall.wait(STALL_MAX_SECONDS)
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up reading
-                    self.wfile.write(reply.body)
+                send_reply(self, server.handle(self.path))
 
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> ReplayServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._serve(Handler)
 
     def script(self, route: str, *replies: Reply | None) -> None:
         """Serve ``replies`` (in order) to the next requests of ``route`` ("oai", "api" or "hf");

@@ -15,6 +15,7 @@ from pydantic_settings import SettingsConfigDict, SettingsError
 
 from dailypapers.config.database import DatabaseSettings
 from dailypapers.config.delivery import DeliverySettings
+from dailypapers.config.enrichment import EnrichmentSettings
 from dailypapers.config.mail import MailSettings
 from dailypapers.config.ops import OpsSettings
 from dailypapers.config.search import SearchSettings
@@ -35,6 +36,7 @@ CONCERNS = (
     SiteSettings,
     DatabaseSettings,
     SourceSettings,
+    EnrichmentSettings,
     SearchSettings,
     MailSettings,
     DeliverySettings,
@@ -43,7 +45,14 @@ CONCERNS = (
 
 
 class Settings(
-    SiteSettings, DatabaseSettings, SourceSettings, SearchSettings, MailSettings, DeliverySettings, OpsSettings
+    SiteSettings,
+    DatabaseSettings,
+    SourceSettings,
+    EnrichmentSettings,
+    SearchSettings,
+    MailSettings,
+    DeliverySettings,
+    OpsSettings,
 ):
     """Everything an operator can configure. Each field becomes ``DAILYPAPERS_<NAME>``."""
 
@@ -86,7 +95,16 @@ def _documented(name: str, field: Any) -> str:
 
 # Settings whose value must never be repeated in an error message.
 _SECRET_FIELDS = frozenset(
-    {"secret_key", "smtp_password", "embedding_api_key", "metrics_token", "redis_url", "mcp_token"}
+    {
+        "secret_key",
+        "smtp_password",
+        "embedding_api_key",
+        "metrics_token",
+        "redis_url",
+        "mcp_token",
+        "github_token",
+        "llm_api_key",
+    }
 )
 CONFIG_ERRORS = (ValidationError, SettingsError)
 

@@ -114,6 +114,8 @@ def _apply(paper: Paper, record: PaperRecord, author_ids: dict[str, int]) -> boo
             changed = True
             if name == "github_stars":
                 paper.github_stars_at = utcnow()
+            elif name == "ai_summary":
+                paper.ai_summary_model = None  # a source's summary, not the one a model wrote here
     if record.upvotes is not None and paper.source_upvotes != record.upvotes:
         # The record's count is the source's: replace that part of the total, keep the local votes. SQL
         # expressions, so the UPDATE works on the row as it is when it gets the lock (a vote may have landed).

@@ -1,10 +1,10 @@
-"""Leases for singleton jobs on SQLite (PostgreSQL uses advisory locks instead)."""
+"""Leases for singleton jobs on SQLite (PostgreSQL uses advisory locks instead), and each job's last run."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dailypapers.db import Base, UTCDateTime
@@ -16,3 +16,16 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class JobRun(Base):
+    """Each job's last run and last success, written by the scheduler after every run (``dailypapers doctor``)."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_status: Mapped[str] = mapped_column(String(16))  # ran | failed
+    last_report: Mapped[str] = mapped_column(Text, default="")
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    runs: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.jobs.history import record_run
 from dailypapers.jobs.locks import singleton
 from dailypapers.jobs.metrics import record_job
 
@@ -38,6 +39,8 @@ class Job:
     # Errors this job expects now and then (a source is down): logged as one line, without a traceback. The
     # job declares them, so the scheduler names no domain.
     expected_failures: tuple[type[Exception], ...] = ()
+    # How much work is waiting (e.g. papers not enriched yet), for ``dailypapers doctor``; None: not measured.
+    backlog: Callable[[Database, Settings], int] | None = None
 
 
 class JobStatus(StrEnum):
@@ -58,6 +61,8 @@ def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
     started = time.monotonic()
     result = _run_job(job, db, settings)
     record_job(job.name, result.status, time.monotonic() - started)
+    if result.status is not JobStatus.skipped:
+        record_run(db, result.job, result.status.value, result.report)
     return result
 
 

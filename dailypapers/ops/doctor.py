@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,8 @@ import redis
 
 from dailypapers.config import CONFIG_ERRORS, Environment, Settings, describe_config_error
 from dailypapers.db import Database, database_fault, error_summary, utcnow
+from dailypapers.jobs.history import run_states
+from dailypapers.jobs.scheduler import Job
 from dailypapers.migrations import head_revision
 from dailypapers.ops.health import schema_revision
 from dailypapers.ops.metrics import backlogs
@@ -40,15 +42,16 @@ class Check:
         return f"{text} -> {self.fix}" if self.fix else text
 
 
-def run_checks() -> list[Check]:
+def run_checks(jobs: Sequence[Job] = ()) -> list[Check]:
+    """Every check; ``jobs`` (the registered background jobs) each get a line with their last run."""
     try:
         settings = Settings()
     except CONFIG_ERRORS as exc:
         return [Check("configuration", "FAIL", line, "fix the variable named") for line in describe_config_error(exc)]
-    return list(_checks(settings))
+    return list(_checks(settings, jobs))
 
 
-def _checks(settings: Settings) -> Iterator[Check]:
+def _checks(settings: Settings, jobs: Sequence[Job] = ()) -> Iterator[Check]:
     yield from _configuration(settings)
     database_ok = False
     database = Database.from_settings(settings)
@@ -61,6 +64,7 @@ def _checks(settings: Settings) -> Iterator[Check]:
         yield _model(settings)
         if database_ok:
             yield from _backlog(database, settings)
+            yield from job_checks(database, settings, jobs)
     finally:
         database.dispose()
 
@@ -178,3 +182,28 @@ def _backlog(database: Database, settings: Settings) -> Iterator[Check]:
         when = (utcnow() - dt.timedelta(seconds=age)).strftime("%Y-%m-%d %H:%M UTC")
         stale = age > STALE_HARVEST_SECONDS
         yield Check("last harvest", "warn" if stale else "ok", f"finished {when}", worker if stale else "")
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else "never"
+
+
+def job_checks(database: Database, settings: Settings, jobs: Sequence[Job]) -> Iterator[Check]:
+    """One line per job: its last run (and how it ended), its last success, and its backlog where it has one.
+    A job whose last run failed is a warning (it retries by itself; the report says why)."""
+    states = run_states(database)
+    for job in jobs:
+        state = states.get(job.name)
+        backlog = f", backlog {job.backlog(database, settings):,}" if job.backlog is not None else ""
+        if state is None:
+            yield Check(f"job {job.name}", "ok", f"never run{backlog}")
+            continue
+        found = (
+            f"last run {_when(state.last_run_at)} ({state.last_status}), "
+            f"last success {_when(state.last_success_at)}{backlog}"
+        )
+        if state.last_status == "failed":
+            report = state.last_report if len(state.last_report) <= 200 else state.last_report[:200] + "…"
+            yield Check(f"job {job.name}", "warn", f"{found}: {report}", "it retries by itself; see the log")
+        else:
+            yield Check(f"job {job.name}", "ok", found)

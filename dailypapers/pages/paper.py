@@ -13,6 +13,7 @@ from dailypapers.accounts.auth import OptionalUser
 from dailypapers.accounts.models import User
 from dailypapers.api.markdown import markdown_response, wants_markdown
 from dailypapers.community import claims, comments
+from dailypapers.ingest.models import PaperEnrichment
 from dailypapers.pages.marks import paper_marks
 from dailypapers.papers import listings
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
@@ -20,6 +21,7 @@ from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import day_period
 from dailypapers.search.deps import SearchEngineDep
 from dailypapers.search.services import SearchEngine
+from dailypapers.sources.links import Host, code_link, same_repo
 from dailypapers.web.deps import SessionDep
 from dailypapers.web.templating import render
 
@@ -43,7 +45,7 @@ def paper_context(
         "entry": entry,
         "submitter": entry.submitted_by if entry else None,
         "day_period": day_period(entry.day) if entry else None,
-        "links": paper_links(paper.arxiv_id, paper.github_repo, paper.project_page),
+        "links": paper_links(paper.arxiv_id, paper.github_repo, paper.project_page) + other_code_links(session, paper),
     }
 
 
@@ -67,6 +69,26 @@ def paper_links(arxiv_id: str, github_repo: str | None, project_page: str | None
     if project_page:
         links.append(("Project page", project_page))
     return links
+
+
+_HOST_LABELS = {
+    Host.github: "GitHub",
+    Host.gitlab: "GitLab",
+    Host.codeberg: "Codeberg",
+    Host.huggingface: "Hugging Face",
+}
+
+
+def other_code_links(session: Session, paper: Paper) -> list[tuple[str, str]]:
+    """Code links the enrichment found in the paper's text besides ``github_repo`` (GitLab, Codeberg, Hugging
+    Face models, datasets and Spaces, other GitHub repositories), labelled by host."""
+    row = session.get(PaperEnrichment, paper.id)
+    found = []
+    for url in (row.code_links or []) if row is not None else []:
+        link = code_link(url)
+        if link is not None and not same_repo(url, paper.github_repo):
+            found.append((_HOST_LABELS[link.host], link.url))
+    return found
 
 
 # The second route (declared last, so tried last) takes what is not an id (arXiv:…, a pasted URL, a typo):

@@ -44,6 +44,8 @@ class Card:
     num_comments: int = 0
     origin: str = "hf"  # papers.models.Origin: how the paper got on the feed
     submitter: str | None = None  # username of whoever put it there
+    github_stars: int | None = None  # shown beside the code link (enrichment reads them from GitHub)
+    project_page: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,8 @@ def cards_where(
             _num_comments(),
             DailyEntry.origin,
             User.username,
+            Paper.github_stars,
+            Paper.project_page,
         )
         .select_from(DailyEntry)
         .join(DailyEntry.paper)

@@ -48,6 +48,9 @@ class Paper(Base):
     replaced_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     ai_summary: Mapped[str | None] = mapped_column(Text)
     ai_keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    # The model that wrote ai_summary when this site generated it (an OpenAI-compatible endpoint); None for
+    # summaries that came with the paper (Hugging Face's).
+    ai_summary_model: Mapped[str | None] = mapped_column(String(200))
     # The total shown everywhere: source_upvotes + this site's vote rows. Stored, not computed, because every
     # listing sorts by it and trending is computed from it; votes move it by +-1 and syncs by the change of
     # source_upvotes, each in one UPDATE, so it stays exact under concurrency.

@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import stamina
@@ -144,17 +145,33 @@ class SourceClient:
 
     def get(self, url: str, params: Mapping[str, str | int] | None = None, *, expect: tuple[str, ...]) -> bytes:
         """GET with retries; returns the body. ``expect``: acceptable content-type fragments (e.g. "xml")."""
+        return self.request("GET", url, params, expect=expect).body
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        expect: tuple[str, ...],
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        accept: frozenset[int] = frozenset(),
+    ) -> SourceResponse:
+        """One request with retries. A status in ``accept`` (e.g. 304, 404 for an API that means something by
+        them) is returned, not raised, and not retried; a 2xx must have an ``expect``-ed content type."""
+        call = _Call(method, params, headers, json_body, expect, accept)
         fetch = stamina.retry(on=_should_retry, attempts=self.attempts, timeout=None, wait_max=RETRY_WAIT_MAX_SECONDS)(
-            self._get_once
+            self._request_once
         )
-        token = _current_request.set((f"GET {httpx.URL(url, params=params)}", self.attempts))
+        token = _current_request.set((f"{method} {httpx.URL(url, params=params)}", self.attempts))
         try:
-            body: bytes = fetch(url, params, expect)
+            response: SourceResponse = fetch(url, call)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise SourceError(f"cannot reach {url} after {self.attempts} attempts: {exc}") from exc
         finally:
             _current_request.reset(token)
-        return body
+        return response
 
     def _wait_turn(self) -> None:
         with self._lock:
@@ -163,9 +180,11 @@ class SourceClient:
                 time.sleep(delay)
             self._last_request = time.monotonic()
 
-    def _get_once(self, url: str, params: Mapping[str, str | int] | None, expect: tuple[str, ...]) -> bytes:
+    def _request_once(self, url: str, call: _Call) -> SourceResponse:
         self._wait_turn()
-        with self._client.stream("GET", url, params=params) as response:
+        with self._client.stream(
+            call.method, url, params=call.params, headers=call.headers, json=call.json_body
+        ) as response:
             where = str(response.url)
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
@@ -178,14 +197,36 @@ class SourceClient:
                     raise SourceError(f"{where} sent more than the {self.max_bytes:,}-byte limit; stopped reading")
                 chunks.append(chunk)
             body = b"".join(chunks)
+            result = SourceResponse(where, response.status_code, response.headers, body, bool(response.history))
+            if response.status_code in call.accept:
+                return result
             if response.status_code >= 400:
                 raise HttpStatusError(
                     where, response.status_code, body, parse_retry_after(response.headers.get("retry-after"))
                 )
             content_type = response.headers.get("content-type", "").lower()
-            if not any(fragment in content_type for fragment in expect):
+            if not any(fragment in content_type for fragment in call.expect):
                 raise SourceError(
                     f"{where} answered with content type {content_type or '(none)'!r}, expected "
-                    f"{' or '.join(expect)}: not the service we expected (a proxy or error page?)"
+                    f"{' or '.join(call.expect)}: not the service we expected (a proxy or error page?)"
                 )
-            return body
+            return result
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    params: Mapping[str, str | int] | None
+    headers: Mapping[str, str] | None
+    json_body: Any
+    expect: tuple[str, ...]
+    accept: frozenset[int]
+
+
+@dataclass(frozen=True)
+class SourceResponse:
+    url: str  # after redirects
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    redirected: bool  # a redirect (e.g. GitHub's 301 for a renamed repository) was followed

@@ -12,7 +12,7 @@ from starlette.convertors import Convertor
 
 from dailypapers.accounts import tasks as account_tasks
 from dailypapers.digests import tasks as digest_tasks
-from dailypapers.ingest import mirror
+from dailypapers.ingest import enrich, mirror
 from dailypapers.ingest import tasks as ingest_tasks
 from dailypapers.jobs.scheduler import Job
 from dailypapers.papers.ids import ARXIV_ID_PATH_REGEX
@@ -46,6 +46,7 @@ def all_jobs() -> list[Job]:
     return [
         *ingest_tasks.JOBS,
         *mirror.JOBS,
+        *enrich.JOBS,
         *search_tasks.JOBS,
         *digest_tasks.JOBS,
         *webhook_tasks.JOBS,
