@@ -6,6 +6,7 @@ Every test that uses ``db`` runs once per backend. PostgreSQL tests skip when no
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -36,6 +37,21 @@ from tests.smtp import SmtpSink
 # Some test modules import route modules directly (test_pages: the listing and paper contexts); those paths
 # name the app's convertors, which create_app registers, so register them before such modules load.
 register_convertors(CONVERTORS)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Undo what a command run in-process (CliRunner: `worker`, `serve`) did to logging: its dictConfig binds a
+    handler to the runner's captured stderr, which is closed when the command returns, and every later log line
+    in this process would print a "Logging error" into whatever output a test reads next."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in list(logging.root.manager.loggerDict))]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate, logger.disabled) for logger in loggers]
+    yield
+    for logger, handlers, level, propagate, disabled in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate, logger.disabled = propagate, disabled
+
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HF_DAYS = FIXTURES / "hf_days"
