@@ -189,6 +189,13 @@ class Settings(BaseSettings):
     embedding_threads: int = Field(
         default=0, ge=0, description="onnxruntime threads for the bundled model (0: one per core)."
     )
+    work_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long a worker's claim on a batch (papers to embed, a digest being sent) lasts before "
+        "another worker may take it over: longer than one batch takes (64 papers: ~3 s on 2 cores), short "
+        "enough that a dead worker's batch is soon picked up.",
+    )
 
     vector_ann_threshold: int = Field(
         default=50_000,

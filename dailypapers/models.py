@@ -5,7 +5,7 @@ from dailypapers.community.models import AuthorClaim, Collection, CollectionItem
 from dailypapers.db import Base
 from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.ingest.models import HarvestCheckpoint
-from dailypapers.jobs.models import JobLease
+from dailypapers.jobs.models import JobLease, WorkClaim
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.search.models import PaperVector
@@ -32,4 +32,5 @@ __all__ = [
     "User",
     "UserSession",
     "Vote",
+    "WorkClaim",
 ]
