@@ -22,6 +22,7 @@ PAIR_WAIT_SECONDS = 30.0
 class EmbeddingServer:
     def __init__(self, host: str = "127.0.0.1", *, hold_first: bool = False, pair_up: bool = False) -> None:
         self.answered: Counter[str] = Counter()  # text -> times a vector for it was sent back
+        self.held_client: str | None = None  # the address the held first request came from
         self.requests = 0
         self.holding = threading.Event()  # set once the first request is being held
         self.release = threading.Event()
@@ -40,7 +41,7 @@ class EmbeddingServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                owner._wait_for_turn()
+                owner._wait_for_turn(self.client_address[0])
                 try:
                     data = [
                         {"index": i, "embedding": np.random.default_rng(abs(hash(t)) % 2**32).normal(size=DIM).tolist()}
@@ -63,7 +64,7 @@ class EmbeddingServer:
 
         return Handler
 
-    def _wait_for_turn(self) -> None:
+    def _wait_for_turn(self, client: str) -> None:
         with self._lock:
             self.requests += 1
             first = self.requests == 1
@@ -71,6 +72,7 @@ class EmbeddingServer:
             if self._in_flight >= 2:
                 self.paired.set()
         if first and self._hold_first:
+            self.held_client = client
             self.holding.set()
             self.release.wait(120)
         if self._pair_up:

@@ -88,7 +88,9 @@ EMPTY_FEED = (
 
 
 class ReplayServer:
-    def __init__(self, page_delay_seconds: float = 0.0, records_per_page: int | None = None) -> None:
+    def __init__(
+        self, page_delay_seconds: float = 0.0, records_per_page: int | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.page_delay_seconds = page_delay_seconds
         self.records_per_page = records_per_page
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -117,7 +119,7 @@ class ReplayServer:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer((host, 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
