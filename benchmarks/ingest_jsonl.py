@@ -14,7 +14,6 @@ import argparse
 import email.utils
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from typer.testing import CliRunner  # noqa: E402
 
-from benchmarks.ingest_oai import _drop, _postgres_database  # noqa: E402
+from benchmarks.ingest_oai import _drop, _postgres_database, print_rates  # noqa: E402
 from dailypapers.cli import app as cli  # noqa: E402
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.migrations import upgrade  # noqa: E402
@@ -93,11 +92,7 @@ def main() -> int:
             finally:
                 _drop(name)
     print(f"corpus: {BULK_RECORDS:,} real records (the OAI bulk fixture) as Kaggle JSON lines; median of {args.repeat}")
-    print(f"{'import jsonl into':<20} {'seconds':>8} {'records/s':>10}")
-    for label, times in (("SQLite", sqlite), ("PostgreSQL", postgres)):
-        if times:
-            median = statistics.median(times)
-            print(f"{label:<20} {median:>8.2f} {BULK_RECORDS / median:>10,.0f}")
+    print_rates("import jsonl into", [("SQLite", sqlite), ("PostgreSQL", postgres)], width=20)
     return 0
 
 
