@@ -55,6 +55,8 @@ services:
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/web_pages.py
 	$(BIN)/python benchmarks/ingest_oai.py
+	$(BIN)/python benchmarks/ingest_jsonl.py
+	$(BIN)/python benchmarks/embed_workers.py
 	$(BIN)/python benchmarks/search_quality.py
 	$(BIN)/python benchmarks/search_speed.py
 	$(BIN)/python benchmarks/digests.py

@@ -102,16 +102,24 @@ def main() -> int:
 
     print(f"corpus: {BULK_RECORDS:,} records in 10 OAI-PMH pages from a loopback replay server, politeness off")
     print(f"median of {args.repeat} runs\n")
-    print(f"{'stage':<46} {'seconds':>8} {'records/s':>10}")
-    for label, times in (
-        ("HTTP + parse (no database)", parse),
-        ("harvest into SQLite (parse, upsert, checkpoint)", sqlite),
-        ("harvest into PostgreSQL", postgres),
-    ):
+    print_rates(
+        "stage",
+        [
+            ("HTTP + parse (no database)", parse),
+            ("harvest into SQLite (parse, upsert, checkpoint)", sqlite),
+            ("harvest into PostgreSQL", postgres),
+        ],
+    )
+    return 0
+
+
+def print_rates(heading: str, rows: list[tuple[str, list[float]]], width: int = 46) -> None:
+    """A table of median seconds and records/s per measured stage (stages without runs are left out)."""
+    print(f"{heading:<{width}} {'seconds':>8} {'records/s':>10}")
+    for label, times in rows:
         if times:
             median = statistics.median(times)
-            print(f"{label:<46} {median:>8.2f} {BULK_RECORDS / median:>10,.0f}")
-    return 0
+            print(f"{label:<{width}} {median:>8.2f} {BULK_RECORDS / median:>10,.0f}")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from dailypapers.community.models import AuthorClaim, Collection, CollectionItem
 from dailypapers.db import Base
 from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.ingest.models import HarvestCheckpoint, PaperEnrichment
-from dailypapers.jobs.models import JobLease, JobRun
+from dailypapers.jobs.models import JobLease, JobRun, WorkClaim
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.personal.models import InterestModelRow
 from dailypapers.search.models import PaperVector
@@ -37,4 +37,5 @@ __all__ = [
     "Vote",
     "Webhook",
     "WebhookDelivery",
+    "WorkClaim",
 ]

@@ -105,8 +105,8 @@ EMPTY_FEED = (
 class LoopbackServer:
     """A threaded HTTP server on a free loopback port; subclasses give the request handler to ``_serve``."""
 
-    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def _serve(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> None:
+        self._httpd = ThreadingHTTPServer((host, 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -125,7 +125,9 @@ class LoopbackServer:
 
 
 class ReplayServer(LoopbackServer):
-    def __init__(self, page_delay_seconds: float = 0.0, records_per_page: int | None = None) -> None:
+    def __init__(
+        self, page_delay_seconds: float = 0.0, records_per_page: int | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.page_delay_seconds = page_delay_seconds
         self.records_per_page = records_per_page
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -144,7 +146,7 @@ class ReplayServer(LoopbackServer):
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self._serve(Handler)
+        self._serve(Handler, host)
 
     def script(self, route: str, *replies: Reply | None) -> None:
         """Serve ``replies`` (in order) to the next requests of ``route`` ("oai", "api" or "hf");

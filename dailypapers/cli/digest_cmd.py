@@ -15,7 +15,7 @@ from dailypapers.db import utcnow
 from dailypapers.digests import subscriptions
 from dailypapers.digests.compose import PeriodDigests
 from dailypapers.digests.models import Frequency, OutboxMessage, OutboxStatus
-from dailypapers.digests.outbox import SendingBusy, compose, drain
+from dailypapers.digests.outbox import compose, drain
 from dailypapers.digests.schedule import DigestPeriod, covering, latest_due
 from dailypapers.email.interfaces import ConsoleSender
 from dailypapers.email.smtp import SmtpConfigError, SmtpSender
@@ -108,8 +108,6 @@ def send(
             raise fail(
                 str(exc), hint="check the DAILYPAPERS_SMTP_* settings; nothing was lost, rerun to resume"
             ) from None
-        except SendingBusy as exc:
-            raise fail(str(exc)) from None
         finally:
             if isinstance(sender, SmtpSender):
                 sender.close()

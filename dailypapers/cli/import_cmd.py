@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ from dailypapers.cli.common import database, err, fail, finish, out, progress, s
 from dailypapers.db import Database
 from dailypapers.ingest.files import count_papers, import_daily_items, import_paper_batch
 from dailypapers.ingest.outcomes import ImportSummary
+from dailypapers.ingest.prefetch import batched, prefetched
 from dailypapers.papers.records import PaperRecord
 from dailypapers.sources import arxiv_kaggle, huggingface
 
@@ -66,16 +68,21 @@ def jsonl(
     try:
         with progress() as bar:
             task = bar.add_task("importing records", total=None)
-            for line, result in arxiv_kaggle.iter_records(path):
-                if isinstance(result, arxiv_kaggle.MalformedRecord):
-                    summary.fail(f"{path}:{line}: {result}")
-                    bar.console.print(f"skipped {path}:{line}: {result}", markup=False, highlight=False, soft_wrap=True)
-                    continue
-                batch.append((f"{path}:{line}", result))
-                if len(batch) >= JSONL_BATCH:
-                    import_paper_batch(db, batch, summary)
-                    bar.advance(task, len(batch))
-                    batch = []
+            # Lines are read and parsed a chunk ahead, in a thread, while the previous batch is stored.
+            chunks = prefetched(batched(arxiv_kaggle.iter_records(path), JSONL_BATCH), name="jsonl-prefetch")
+            with closing(chunks):
+                for line, result in (item for chunk in chunks for item in chunk):
+                    if isinstance(result, arxiv_kaggle.MalformedRecord):
+                        summary.fail(f"{path}:{line}: {result}")
+                        bar.console.print(
+                            f"skipped {path}:{line}: {result}", markup=False, highlight=False, soft_wrap=True
+                        )
+                        continue
+                    batch.append((f"{path}:{line}", result))
+                    if len(batch) >= JSONL_BATCH:
+                        import_paper_batch(db, batch, summary)
+                        bar.advance(task, len(batch))
+                        batch = []
             if batch:
                 import_paper_batch(db, batch, summary)
                 bar.advance(task, len(batch))

@@ -14,7 +14,7 @@ from dailypapers.config.site import canonical_networks
 
 
 class OpsSettings(BaseSettings):
-    """Running several processes: shared state in Redis, metrics, logs."""
+    """Running several processes: shared state in Redis, work claims, metrics, logs."""
 
     rate_limit_storage: str = Field(
         default="memory://",
@@ -47,6 +47,14 @@ class OpsSettings(BaseSettings):
         description="`text` (one readable line per event) or `json` (one JSON object per line, with the request "
         "id, for a log collector). Each request's id comes from a sane incoming `X-Request-ID` or is made "
         "up, and is sent back in the `X-Request-ID` response header.",
+    )
+
+    work_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How long a worker's claim on a batch (papers to embed, a digest being sent) lasts before "
+        "another worker may take it over: longer than one batch takes (64 papers: ~3 s on 2 cores), short "
+        "enough that a dead worker's batch is soon picked up.",
     )
 
     @field_validator("metrics_allow")

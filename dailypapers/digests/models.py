@@ -74,7 +74,10 @@ class OutboxMessage(Base):
     paper_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the trending section, in order
     personal_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the "for you" section
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Pending: not before this time (a retry's backoff). Sending: the sender's lease, after which another
+    # sender may take the row back (jobs.locks.holder_id of that sender in ``claimed_by``).
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -3,9 +3,12 @@
 - Composing inserts one row per active subscription of the period's frequency that has none yet
   (``INSERT … ON CONFLICT DO NOTHING`` on the unique (subscription, period) key): reruns and concurrent runs
   add nothing twice.
-- Sending holds the singleton lock ``digest-send``, marks a row ``sending`` in its own transaction, talks SMTP,
+- Sending claims one row at a time: marks it ``sending`` in its own transaction (``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL, so any number of workers send disjoint rows at once; SQLite's ``BEGIN IMMEDIATE`` serialises the
+  claims), with the sender's id and a lease (``next_attempt_at``, DAILYPAPERS_WORK_LEASE_SECONDS), talks SMTP,
   then marks it ``sent``. An SMTP server's acceptance and our commit cannot be one transaction, so a crash can
-  leave exactly one row ``sending`` per sender: the message in doubt.
+  leave exactly one row ``sending`` per sender: the message in doubt. A sender takes such a row back when its
+  lease has expired, or at once when its holder ran on this machine and its process is gone.
 - The rule for the message in doubt: it is sent again (at least once), with the same Message-ID, which mail
   systems use to recognise a duplicate. Losing a digest silently would be worse than a recognisable repeat, and
   nothing else can repeat: every other row is either ``sent`` (never retried) or was never handed to SMTP.
@@ -33,20 +36,15 @@ from dailypapers.digests.schedule import DigestPeriod, covering
 from dailypapers.digests.subscriptions import manage_token
 from dailypapers.email.interfaces import mail_domain, new_message
 from dailypapers.email.smtp import PermanentFailure, SmtpConfigError, TemporaryFailure
-from dailypapers.jobs.locks import singleton
+from dailypapers.jobs.locks import holder_id, holder_is_dead
 from dailypapers.papers.periods import parse_day, parse_week
 
 INSERT_BATCH = 500
 RETRY_BASE_SECONDS = 60.0
-LEASE_RENEW_SECONDS = 60.0  # the sending lease lasts 15 minutes; renewing per message would double the writes
 
 
 class Sender(Protocol):
     def send(self, message: EmailMessage) -> None: ...
-
-
-class SendingBusy(RuntimeError):
-    """Another process is sending digests right now."""
 
 
 def parse_period_key(key: str) -> DigestPeriod:
@@ -168,7 +166,9 @@ class DrainSummary:
         return f"{counts}, {self.cancelled} cancelled{doubt}"
 
 
-def _claim_next(db: Database, period_key: str | None, now: dt.datetime) -> tuple[OutboxMessage, Subscription] | None:
+def _claim_next(
+    db: Database, settings: Settings, period_key: str | None, now: dt.datetime
+) -> tuple[OutboxMessage, Subscription] | None:
     with db.write() as session:
         query = (
             select(OutboxMessage)
@@ -179,6 +179,8 @@ def _claim_next(db: Database, period_key: str | None, now: dt.datetime) -> tuple
         )
         if period_key is not None:
             query = query.where(OutboxMessage.period == period_key)
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)  # another sender's row in its claim: take the next
         row = session.scalar(query)
         if row is None:
             return None
@@ -188,6 +190,8 @@ def _claim_next(db: Database, period_key: str | None, now: dt.datetime) -> tuple
             row.last_error = "the subscription ended before sending"
             return row, subscription or Subscription(id=row.subscription_id, email=row.recipient)
         row.status = OutboxStatus.sending.value
+        row.claimed_by = holder_id()
+        row.next_attempt_at = now + dt.timedelta(seconds=settings.work_lease_seconds)  # the sending lease
         row.attempts += 1
         return row, subscription
 
@@ -208,6 +212,7 @@ def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Excep
         assert stored is not None
         if outcome is None:
             stored.status, stored.sent_at, stored.last_error = OutboxStatus.sent.value, utcnow(), None
+            stored.next_attempt_at = None
             if subscription is not None:
                 subscription.bounces = 0
             return Delivery.sent
@@ -226,6 +231,30 @@ def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Excep
         return Delivery.failed
 
 
+def _take_back_in_doubt(db: Database) -> int:
+    """Rows left ``sending`` by a sender that crashed: back to ``pending`` (sent again, same Message-ID) once
+    the sender's lease expired, or at once when it ran here and is gone. Returns how many."""
+    now = utcnow()
+    with db.write() as session:
+        rows = session.execute(
+            select(OutboxMessage.id, OutboxMessage.claimed_by, OutboxMessage.next_attempt_at).where(
+                OutboxMessage.status == OutboxStatus.sending.value
+            )
+        ).all()
+        ids = [
+            row_id
+            for row_id, holder, until in rows
+            if until is None or until <= now or holder is None or holder_is_dead(holder)
+        ]
+        if ids:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.sending.value)
+                .values(status=OutboxStatus.pending.value, next_attempt_at=None, claimed_by=None)
+            )
+    return len(ids)
+
+
 def drain(
     db: Database,
     settings: Settings,
@@ -234,56 +263,43 @@ def drain(
     on_message: Callable[[str], None] | None = None,
 ) -> DrainSummary:
     """Send every pending digest (of ``period_key`` when given) that is due; see the module doc for the rule
-    after a crash. Raises ``SendingBusy`` when another process holds the sending lock, and ``SmtpConfigError``
-    (after putting the row back) when the server cannot be used as configured."""
+    after a crash. Other processes may drain at the same time: each sends different rows. Raises
+    ``SmtpConfigError`` (after putting the row back) when the server cannot be used as configured."""
     summary = DrainSummary()
     digests: dict[str, PeriodDigests] = {}
     interval = 1.0 / settings.digest_send_rate if settings.digest_send_rate > 0 else 0.0
-    with singleton(db, "digest-send") as lease:
-        if lease is None:
-            raise SendingBusy("another process is sending digests; try again when it has finished")
-        with db.write() as session:
-            doubt = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.sending.value)
-                .values(status=OutboxStatus.pending.value, next_attempt_at=None)
-                .returning(OutboxMessage.id)
-            ).all()
-            summary.in_doubt = len(doubt)
-        last_send = 0.0
-        renewed = time.monotonic()
-        while True:
-            claimed = _claim_next(db, period_key, utcnow())
-            if claimed is None:
-                break
-            row, subscription = claimed
-            if row.status == OutboxStatus.cancelled.value:
-                summary.cancelled += 1
-                continue
-            if row.period not in digests:
-                with db.read() as session:
-                    digests[row.period] = PeriodDigests.load(session, settings, parse_period_key(row.period))
-            message = build_message(settings, digests[row.period], row, subscription)
-            wait = last_send + interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            last_send = time.monotonic()
-            try:
-                sender.send(message)
-            except SmtpConfigError:
-                with db.write() as session:
-                    stored = session.get(OutboxMessage, row.id)
-                    if stored is not None:
-                        stored.status, stored.attempts = OutboxStatus.pending.value, stored.attempts - 1
-                raise
-            except (TemporaryFailure, PermanentFailure) as exc:
-                field = _record(db, settings, row, exc)
-            else:
-                field = _record(db, settings, row, None)
-            setattr(summary, field, getattr(summary, field) + 1)
-            if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
-                lease.renew()
-                renewed = time.monotonic()
-            if on_message is not None:
-                on_message(field)
+    summary.in_doubt = _take_back_in_doubt(db)
+    last_send = 0.0
+    while True:
+        claimed = _claim_next(db, settings, period_key, utcnow())
+        if claimed is None:
+            break
+        row, subscription = claimed
+        if row.status == OutboxStatus.cancelled.value:
+            summary.cancelled += 1
+            continue
+        if row.period not in digests:
+            with db.read() as session:
+                digests[row.period] = PeriodDigests.load(session, settings, parse_period_key(row.period))
+        message = build_message(settings, digests[row.period], row, subscription)
+        wait = last_send + interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        last_send = time.monotonic()
+        try:
+            sender.send(message)
+        except SmtpConfigError:
+            with db.write() as session:
+                stored = session.get(OutboxMessage, row.id)
+                if stored is not None:
+                    stored.status, stored.attempts = OutboxStatus.pending.value, stored.attempts - 1
+                    stored.next_attempt_at = None
+            raise
+        except (TemporaryFailure, PermanentFailure) as exc:
+            field = _record(db, settings, row, exc)
+        else:
+            field = _record(db, settings, row, None)
+        setattr(summary, field, getattr(summary, field) + 1)
+        if on_message is not None:
+            on_message(field)
     return summary

@@ -5,6 +5,7 @@ rerun fetches exactly that page again."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from dailypapers.db import Database, utcnow
 from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus
 from dailypapers.ingest.outcomes import ImportSummary
+from dailypapers.ingest.prefetch import prefetched
 from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.records import PaperRecord
 from dailypapers.sources.arxiv_oai import HarvestParams, OaiHarvester, OaiPage, ResumptionTokenExpired
@@ -90,24 +92,26 @@ def harvest_oai(
     resumed = token is not None
     summary = ImportSummary()
     try:
-        for page in harvester.pages(params, token):
-            kept = keep_categories(page.records, categories)
-            with db.write() as session:
-                outcomes = upsert_papers(session, kept)
-                checkpoint = _checkpoint(session, params.key)
-                if checkpoint is None:  # pragma: no cover - created by _start, never deleted
-                    raise RuntimeError(f"checkpoint {params.key!r} vanished")
-                checkpoint.resumption_token = page.token
-                checkpoint.pages += 1
-                checkpoint.records += len(kept)
-                checkpoint.status = (HarvestStatus.running if page.token else HarvestStatus.done).value
-                checkpoint.last_error = None
-                pages, records = checkpoint.pages, checkpoint.records
-            summary.count(outcomes.values())
-            for failure in page.failed:
-                summary.fail(failure)
-            if on_page is not None:
-                on_page(page, HarvestProgress(pages, records, page.complete_list_size, resumed))
+        # The next page is fetched while this one is stored (its checkpoint still commits with its records).
+        with closing(prefetched(harvester.pages(params, token), name="oai-prefetch")) as fetched:
+            for page in fetched:
+                kept = keep_categories(page.records, categories)
+                with db.write() as session:
+                    outcomes = upsert_papers(session, kept)
+                    checkpoint = _checkpoint(session, params.key)
+                    if checkpoint is None:  # pragma: no cover - created by _start, never deleted
+                        raise RuntimeError(f"checkpoint {params.key!r} vanished")
+                    checkpoint.resumption_token = page.token
+                    checkpoint.pages += 1
+                    checkpoint.records += len(kept)
+                    checkpoint.status = (HarvestStatus.running if page.token else HarvestStatus.done).value
+                    checkpoint.last_error = None
+                    pages, records = checkpoint.pages, checkpoint.records
+                summary.count(outcomes.values())
+                for failure in page.failed:
+                    summary.fail(failure)
+                if on_page is not None:
+                    on_page(page, HarvestProgress(pages, records, page.complete_list_size, resumed))
     except ResumptionTokenExpired as exc:
         if not resumed:
             _record_error(db, params.key, str(exc))

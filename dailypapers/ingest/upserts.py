@@ -8,11 +8,13 @@ never erases what another source stored.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy import ColumnElement, Table, Text, any_, bindparam, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session, object_session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.db import insert_ignoring_conflicts, utcnow
@@ -50,6 +52,14 @@ def _chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any
         yield items[start : start + size]
 
 
+def _among(session: Session, column: InstrumentedAttribute[str], values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``. PostgreSQL gets ``= ANY(array)``, one parameter: psycopg parses a statement's
+    placeholders on the client, ~1 ms per hundred (0.2 s per harvested page of 1,000 records)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(Text)))
+    return column.in_(values)
+
+
 def _insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], key: str) -> None:
     """INSERT the rows, skipping any whose unique ``key`` exists (a concurrent importer may have won)."""
     if not rows:
@@ -63,6 +73,8 @@ def _insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]], k
 def resolve_authors(session: Session, names: Iterable[str]) -> dict[str, int]:
     """Author ids for ``names``, creating the missing authors."""
     wanted = sorted(set(names))
+    if session.get_bind().dialect.name == "postgresql":
+        return _resolve_authors_postgres(session, wanted)
     found: dict[str, int] = {}
     for chunk in _chunks(wanted):
         found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).all())
@@ -71,6 +83,30 @@ def resolve_authors(session: Session, names: Iterable[str]) -> dict[str, int]:
         _insert_ignore(session, Author.__table__, [{"name": name} for name in missing], "name")  # type: ignore[arg-type]
         for chunk in _chunks(missing):
             found.update(session.execute(select(Author.name, Author.id).where(Author.name.in_(chunk))).all())
+    return found
+
+
+def _resolve_authors_postgres(session: Session, wanted: list[str]) -> dict[str, int]:
+    """Three statements whatever the count, each with one array parameter (an executemany of ~3,000 new names
+    per harvested page cost 0.15 s): look up, insert the missing returning their ids, look up any that a
+    concurrent importer inserted first."""
+    found: dict[str, int] = dict(
+        session.execute(select(Author.name, Author.id).where(_among(session, Author.name, wanted))).all()
+    )
+    missing = [name for name in wanted if name not in found]
+    if not missing:
+        return found
+    inserted = session.execute(
+        text(
+            "INSERT INTO authors (name) SELECT unnest(CAST(:names AS text[])) "
+            "ON CONFLICT (name) DO NOTHING RETURNING name, id"
+        ),
+        {"names": missing},
+    )
+    found.update((name, author_id) for name, author_id in inserted)
+    raced = [name for name in missing if name not in found]
+    if raced:
+        found.update(session.execute(select(Author.name, Author.id).where(_among(session, Author.name, raced))).all())
     return found
 
 
@@ -96,7 +132,7 @@ def load_papers(session: Session, arxiv_ids: Iterable[str], with_authors: bool =
     if with_authors:
         query = query.options(selectinload(Paper.authors))
     for chunk in _chunks(ids):
-        papers.update((p.arxiv_id, p) for p in session.scalars(query.where(Paper.arxiv_id.in_(chunk))))
+        papers.update((p.arxiv_id, p) for p in session.scalars(query.where(_among(session, Paper.arxiv_id, chunk))))
     return papers
 
 
@@ -185,26 +221,63 @@ def _new_paper_row(record: PaperRecord, now: dt.datetime) -> dict[str, Any]:
 
 
 def _insert_new(session: Session, records: list[PaperRecord], author_ids: dict[str, int]) -> None:
-    """Bulk INSERT new papers and their author lists (Core executemany: ~5x faster than the ORM unit of work,
-    which matters for harvests of millions of records)."""
+    """Bulk INSERT new papers and their author lists: COPY on PostgreSQL, Core executemany on SQLite (each ~5x
+    faster than the ORM unit of work, which matters for harvests and imports of millions of records)."""
     if not records:
         return
     now = utcnow()
-    ids: dict[str, int] = {}
-    # Core statements on the session's connection: the ORM bulk path would emit one INSERT per row here.
-    connection = session.connection()
-    papers = Paper.__table__
-    statement = papers.insert().returning(papers.c.arxiv_id, papers.c.id)  # type: ignore[attr-defined]
-    for chunk in _chunks(records, 1000):
-        rows = [_new_paper_row(r, now) for r in chunk]
-        ids.update((arxiv_id, paper_id) for arxiv_id, paper_id in connection.execute(statement, rows).all())
+    rows = [_new_paper_row(r, now) for r in records]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    ids = _copy_papers(session, rows) if postgres else _insert_papers(session, rows)
     author_rows = [
         {"paper_id": ids[record.arxiv_id], "position": position, "author_id": author_ids[name]}
         for record in records
         for position, name in enumerate(_normalised_names(record))
     ]
+    if postgres:
+        _copy_rows(session, "paper_authors", ["paper_id", "position", "author_id"], author_rows)
+        return
+    connection = session.connection()
     for chunk in _chunks(author_rows, 5000):
         connection.execute(PaperAuthor.__table__.insert(), list(chunk))  # type: ignore[attr-defined]
+
+
+def _insert_papers(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    # Core statements on the session's connection: the ORM bulk path would emit one INSERT per row here.
+    connection = session.connection()
+    papers = Paper.__table__
+    statement = papers.insert().returning(papers.c.arxiv_id, papers.c.id)  # type: ignore[attr-defined]
+    ids: dict[str, int] = {}
+    for chunk in _chunks(rows, 1000):
+        ids.update((arxiv_id, paper_id) for arxiv_id, paper_id in connection.execute(statement, list(chunk)).all())
+    return ids
+
+
+def _copy_papers(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """PostgreSQL: take ids from the sequence in one query, then COPY the rows with them. A multi-row INSERT of
+    1,000 papers is a 20,000-parameter statement that psycopg spends ~0.5 s parsing on the client (measured by
+    benchmarks/ingest_oai.py: 519 records/s with it); COPY sends the rows as data."""
+    sequence = session.execute(text("SELECT pg_get_serial_sequence('papers', 'id')")).scalar_one()
+    ids = session.scalars(
+        text("SELECT nextval(:sequence) FROM generate_series(1, :count)"), {"sequence": sequence, "count": len(rows)}
+    ).all()
+    for row, paper_id in zip(rows, ids, strict=True):
+        row["id"] = paper_id
+        if row["ai_keywords"] is not None:  # a JSON column: COPY's text format takes the document as text
+            row["ai_keywords"] = json.dumps(row["ai_keywords"])
+    _copy_rows(session, "papers", list(rows[0]), rows)
+    return {row["arxiv_id"]: row["id"] for row in rows}
+
+
+def _copy_rows(session: Session, table: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """COPY ``rows`` into ``table`` on the session's connection, inside its transaction."""
+    if not rows:
+        return
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def upsert_papers(session: Session, records: Sequence[PaperRecord]) -> dict[str, Outcome]:

@@ -74,12 +74,7 @@ def singleton(db: Database, name: str, ttl_seconds: float = DEFAULT_LEASE_SECOND
     now = utcnow()
     with db.write() as session:
         lease = session.get(JobLease, name)
-        if (
-            lease is not None
-            and lease.holder != holder
-            and lease.expires_at > now
-            and not _holder_is_dead(lease.holder)
-        ):
+        if lease is not None and lease.holder != holder and lease.expires_at > now and not holder_is_dead(lease.holder):
             acquired = False
         else:
             if lease is None:
@@ -97,7 +92,7 @@ def singleton(db: Database, name: str, ttl_seconds: float = DEFAULT_LEASE_SECOND
             session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
 
 
-def _holder_is_dead(holder: str) -> bool:
+def holder_is_dead(holder: str) -> bool:
     """True when the holder ran on this machine and its process is gone (killed, crashed): its lease need not
     be waited out. A holder on another machine is trusted until the lease expires."""
     host, _, rest = holder.partition(":")

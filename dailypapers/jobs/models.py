@@ -1,4 +1,5 @@
-"""Leases for singleton jobs on SQLite (PostgreSQL uses advisory locks instead), and each job's last run."""
+"""Leases for singleton jobs on SQLite (PostgreSQL uses advisory locks instead), each job's last run, and
+claims on batched work (both databases)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,14 @@ class JobRun(Base):
     last_report: Mapped[str] = mapped_column(Text, default="")
     last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     runs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WorkClaim(Base):
+    """One item of batched work (a paper to embed, …) claimed by one worker until ``expires_at``."""
+
+    __tablename__ = "work_claims"
+
+    kind: Mapped[str] = mapped_column(String(200), primary_key=True)  # e.g. "embed:minilm-l6-v2"
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
