@@ -7,7 +7,7 @@ from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.ingest.models import HarvestCheckpoint
 from dailypapers.jobs.models import JobLease
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
-from dailypapers.personal.models import InterestModelRow
+from dailypapers.personal.models import FeedKey, Follow, InterestModelRow, SavedSearch
 from dailypapers.search.models import PaperVector
 from dailypapers.votes.models import Vote
 
@@ -21,6 +21,8 @@ __all__ = [
     "Comment",
     "DailyEntry",
     "Dismissal",
+    "FeedKey",
+    "Follow",
     "HarvestCheckpoint",
     "InterestModelRow",
     "JobLease",
@@ -28,6 +30,7 @@ __all__ = [
     "Paper",
     "PaperAuthor",
     "PaperVector",
+    "SavedSearch",
     "Subscription",
     "User",
     "UserSession",

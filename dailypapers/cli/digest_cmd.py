@@ -58,7 +58,7 @@ def preview(
             digests = PeriodDigests.load(session, settings, chosen_period)
             token = quote(subscriptions.manage_token(settings, subscription))
             rendered = digests.render(
-                digests.choose(subscription),
+                digests.choose(subscription, session),
                 [],
                 f"{settings.base_url}/subscriptions/manage?token={token}",
                 f"{settings.base_url}/unsubscribe?token={token}",

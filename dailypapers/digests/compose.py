@@ -12,6 +12,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 import css_inline
 from jinja2 import Environment
@@ -24,6 +25,7 @@ from dailypapers.config import Settings
 from dailypapers.digests.models import Frequency, Subscription
 from dailypapers.digests.schedule import DigestPeriod
 from dailypapers.papers.categories import in_categories
+from dailypapers.papers.filters import condition, parse_query_string
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.web.templating import TEMPLATES_DIR, long_date, make_templates
 
@@ -143,6 +145,8 @@ class PeriodDigests:
     papers: list[DigestPaper]
     env: Environment  # the site's Jinja environment, built once per period
     by_id: dict[int, DigestPaper] = field(init=False)
+    # Per distinct filter query string (most subscribers share a few): the candidates that pass it.
+    passing: dict[str, frozenset[int]] = field(init=False, default_factory=dict)
     shell_html: str = field(init=False)
     heading: str = field(init=False)
 
@@ -195,12 +199,27 @@ class PeriodDigests:
             )
         return cls(settings, period, papers, env)
 
-    def choose(self, subscription: Subscription) -> list[int]:
-        """The top papers of the period that pass the subscriber's filters (trending order)."""
+    def passing_filters(self, session: Session, query_string: str) -> frozenset[int]:
+        """The candidates that pass a stored filter query string (papers/filters.py: one SQL query per distinct
+        string and period, the same clause every listing applies)."""
+        if query_string not in self.passing:
+            wanted = parse_query_string(parse_qsl(query_string))
+            ids = select(Paper.id).where(Paper.id.in_(list(self.by_id)), condition(wanted))
+            self.passing[query_string] = frozenset(session.scalars(ids))
+        return self.passing[query_string]
+
+    def choose(self, subscription: Subscription, session: Session | None = None) -> list[int]:
+        """The top papers of the period that pass the subscriber's filters (trending order); a subscription
+        with stored filters (``Subscription.filters``) needs the ``session`` to apply them."""
         filters = Filters.of(subscription)
+        passing: frozenset[int] | None = None
+        if subscription.filters:
+            if session is None:
+                raise ValueError("choosing for a subscription with filters needs a session")
+            passing = self.passing_filters(session, subscription.filters)
         chosen = []
         for paper in self.papers:
-            if filters.match(paper):
+            if (passing is None or paper.paper_id in passing) and filters.match(paper):
                 chosen.append(paper.paper_id)
                 if len(chosen) == self.settings.digest_size:
                     break

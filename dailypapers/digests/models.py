@@ -38,6 +38,8 @@ class Subscription(Base):
     frequency: Mapped[str] = mapped_column(String(10), default=Frequency.daily.value)
     categories: Mapped[str] = mapped_column(Text, default="")  # space-separated; "cs" matches every cs.* category
     keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated phrases
+    # The site's filter vocabulary as a canonical query string (papers/filters.py), e.g. "exclude=survey".
+    filters: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default=SubscriptionStatus.pending.value, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Bumped when the address unsubscribes or re-subscribes: links signed for an older version stop working,
@@ -73,6 +75,8 @@ class OutboxMessage(Base):
     message_id: Mapped[str] = mapped_column(String(200))
     paper_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the trending section, in order
     personal_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the "for you" section
+    # A member's own sections, after "for you": [["From authors you follow", [ids]], ["Saved searches", [ids]]].
+    sections: Mapped[list[list[object]]] = mapped_column(JSON, default=list, server_default="[]")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -106,7 +106,7 @@ def compose(
         candidate_ids = [p.paper_id for p in digests.papers]
         rows = []
         for subscription in subscribers:
-            chosen = digests.choose(subscription)
+            chosen = digests.choose(subscription, session)
             personal: list[int] = []
             if subscription.user_id is not None:
                 personal = personalizer.rank(session, subscription.user_id, candidate_ids, settings.digest_size)

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from dailypapers.feeds.atom import build_feed
 from dailypapers.papers import listings
+from dailypapers.papers.filters import FiltersDep, PaperFilters
 from dailypapers.papers.periods import Period, PeriodKind, day_period, parse_period
 from dailypapers.web.deps import SessionDep, SettingsDep
 
@@ -17,34 +18,46 @@ ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 MAX_FEED_ENTRIES = 1000
 
 
-def _feed(session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str) -> Response:
-    rows = listings.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES, with_authors=True)
-    body = build_feed(settings, title=period.label, page_path=page_path, feed_path=feed_path, rows=rows)
+def _feed(
+    session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str, filters: PaperFilters
+) -> Response:
+    rows = listings.entries(
+        session, period.start, period.end, filters=filters, limit=MAX_FEED_ENTRIES, with_authors=True
+    )
+    body = build_feed(
+        settings, title=period.label, page_path=filters.url(page_path), feed_path=filters.url(feed_path), rows=rows
+    )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/feed.atom")
-def latest_feed(session: SessionDep, settings: SettingsDep) -> Response:
+def latest_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     day = listings.latest_day(session)
     if day is None:
         raise HTTPException(404, "There are no papers yet, so there is no feed.")
-    return _feed(session, settings, day_period(day), "/", "/feed.atom")
+    return _feed(session, settings, day_period(day), "/", "/feed.atom", filters)
 
 
 @router.get("/papers/{kind:period}/{slug}/feed.atom")
-def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep) -> Response:
+def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     period = parse_period(PeriodKind(kind), slug)
-    return _feed(session, settings, period, period.path, f"{period.path}/feed.atom")
+    return _feed(session, settings, period, period.path, f"{period.path}/feed.atom", filters)
 
 
 TRENDING_FEED_ENTRIES = 50
 
 
 @router.get("/papers/trending/feed.atom")
-def trending_feed(session: SessionDep, settings: SettingsDep) -> Response:
+def trending_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     """The top of the trending list (the same order as /papers/trending)."""
-    rows = listings.entries(session, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True)
+    rows = listings.entries(
+        session, filters=filters, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True
+    )
     body = build_feed(
-        settings, title="Trending", page_path="/papers/trending", feed_path="/papers/trending/feed.atom", rows=rows
+        settings,
+        title="Trending",
+        page_path=filters.url("/papers/trending"),
+        feed_path=filters.url("/papers/trending/feed.atom"),
+        rows=rows,
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)

@@ -7,7 +7,6 @@ latest announcement) and ``/papers/new/YYYY-MM-DD``; JSON at ``/api/papers/new``
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -20,13 +19,12 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import OptionalUser
 from dailypapers.api.schemas import ErrorOut
+from dailypapers.papers.filters import FiltersDep, PaperFilters, condition
 from dailypapers.papers.models import Paper
 from dailypapers.votes.services import voted_ids
 from dailypapers.web.deps import SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
-# A category (cs.CL, hep-th, math.AG) or an archive (cs, math, hep-th): what arXiv itself accepts.
-_CATEGORY = re.compile(r"^[a-z][a-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$")
 MAX_PAPERS = 2000  # the busiest day of cs is ~1,500 announcements
 
 router = APIRouter(include_in_schema=False)
@@ -55,15 +53,6 @@ class NewPaper:
     kind: Kind
 
 
-def parse_category(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not _CATEGORY.match(value):
-        raise HTTPException(400, f"category {value[:40]!r} is not an arXiv category or archive (e.g. cs.CL or cs)")
-    return value
-
-
 def _matches(wanted: list[str], primary: str | None, categories: str) -> tuple[bool, bool]:
     """(the primary category is wanted, any category is wanted); an archive (no dot) wants its categories."""
 
@@ -79,8 +68,11 @@ def _prefilter(wanted: list[str]) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
-def papers_announced(session: Session, day: dt.date, wanted: list[str]) -> list[NewPaper]:
-    """Everything announced on ``day`` in ``wanted`` (categories or archives; empty: every category)."""
+def papers_announced(
+    session: Session, day: dt.date, wanted: list[str], filters: PaperFilters | None = None
+) -> list[NewPaper]:
+    """Everything announced on ``day`` in ``wanted`` (categories or archives; empty: every category) that
+    passes ``filters`` (the site's vocabulary; its categories are ``wanted``, which also decide the kind)."""
     query = (
         select(
             Paper.id,
@@ -98,6 +90,8 @@ def papers_announced(session: Session, day: dt.date, wanted: list[str]) -> list[
     )
     if wanted:
         query = query.where(_prefilter(wanted))
+    if filters is not None and filters.without_categories().active:
+        query = query.where(condition(filters.without_categories()))
     found = []
     for paper_id, arxiv_id, title, abstract, primary, categories, published_at, upvotes, announced in session.execute(
         query
@@ -128,19 +122,23 @@ def _day_or_400(value: str) -> dt.date:
         raise HTTPException(400, f"date {value[:40]!r} is not a day (expected YYYY-MM-DD)") from None
 
 
-def _wanted(category: str | None, configured: list[str]) -> list[str]:
-    return [category] if category else configured
+def _wanted(filters: PaperFilters, configured: list[str]) -> list[str]:
+    return list(filters.categories) or configured
 
 
 def _page(
-    request: Request, session: Session, day: dt.date | None, category: str | None, configured: list[str], user: Any
+    request: Request, session: Session, day: dt.date | None, filters: PaperFilters, configured: list[str], user: Any
 ) -> Response:
-    papers = papers_announced(session, day, _wanted(category, configured)) if day else []
+    papers = papers_announced(session, day, _wanted(filters, configured), filters) if day else []
     previous, following = _neighbours(session, day) if day else (None, None)
+    path = f"/papers/new/{day.isoformat()}" if day else "/papers/new"
     context = {
         "day": day,
-        "category": category,
+        "category": " ".join(filters.categories),
         "categories": configured,
+        "filter_chips": filters.chips(path),
+        "filter_pairs": filters.without_categories().pairs(),
+        "filter_query": filters.query_string(),
         "papers": papers,
         "counts": {kind.value: sum(1 for p in papers if p.kind is kind) for kind in Kind},
         "voted_ids": voted_ids(session, user, [p.paper_id for p in papers]),
@@ -150,18 +148,11 @@ def _page(
     return render(request, "new_on_arxiv.html", context)
 
 
-CategoryParam = Annotated[
-    str | None, Query(max_length=41, description="An arXiv category (cs.CL) or archive (cs); default: the configured.")
-]
-
-
 @router.get("/papers/new")
 def latest(
-    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, category: CategoryParam = None
+    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, filters: FiltersDep
 ) -> Response:
-    return _page(
-        request, session, latest_announcement_day(session), parse_category(category), settings.category_list, user
-    )
+    return _page(request, session, latest_announcement_day(session), filters, settings.category_list, user)
 
 
 @router.get("/papers/new/{day}")
@@ -171,9 +162,9 @@ def on_day(
     session: SessionDep,
     settings: SettingsDep,
     user: OptionalUser,
-    category: CategoryParam = None,
+    filters: FiltersDep,
 ) -> Response:
-    return _page(request, session, _day_or_400(day), parse_category(category), settings.category_list, user)
+    return _page(request, session, _day_or_400(day), filters, settings.category_list, user)
 
 
 class NewPaperOut(BaseModel):
@@ -198,13 +189,14 @@ class NewListingOut(BaseModel):
 def api_new(
     session: SessionDep,
     settings: SettingsDep,
+    filters: FiltersDep,
     date: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD; default the latest.")] = None,
-    category: CategoryParam = None,
 ) -> NewListingOut:
-    """The papers arXiv announced on one day, marked new, cross-list or replacement, by upvotes."""
+    """The papers arXiv announced on one day, marked new, cross-list or replacement, by upvotes; ``category``
+    defaults to the configured categories, and the other filters are the site's vocabulary."""
     day = _day_or_400(date) if date else latest_announcement_day(session)
-    wanted = _wanted(parse_category(category), settings.category_list)
-    papers = papers_announced(session, day, wanted) if day else []
+    wanted = _wanted(filters, settings.category_list)
+    papers = papers_announced(session, day, wanted, filters) if day else []
     return NewListingOut(
         date=day,
         categories=wanted,
