@@ -11,7 +11,7 @@ limit neither locks its owner out nor shows.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
@@ -251,11 +251,24 @@ def _digest_link(db: DatabaseDep, settings: Settings, email: str | None) -> str:
     return f"/subscriptions/manage?token={quote(subscriptions.manage_token(settings, subscription))}"
 
 
+def _sections(request: Request, db: DatabaseDep, settings: Settings, user: User) -> list[dict[str, Any]]:
+    """The parts of /settings that other features own (personal feeds, follows, saved searches): the app lists
+    their context builders in ``app.state.settings_sections`` (wiring), so accounts imports none of them."""
+    providers = getattr(request.app.state, "settings_sections", ())
+    with db.read() as session:
+        return [provider(session, settings, user) for provider in providers]
+
+
 @router.get("/settings")
 def settings_page(request: Request, db: DatabaseDep, settings: SettingsDep, user: CurrentUser) -> Response:
     with db.read() as session:
         tokens = services.api_tokens(session, user)
-    context = {"tokens": tokens, "new_token": None, "digest_link": _digest_link(db, settings, user.email)}
+    context = {
+        "tokens": tokens,
+        "new_token": None,
+        "digest_link": _digest_link(db, settings, user.email),
+        "sections": _sections(request, db, settings, user),
+    }
     return render(request, "accounts/settings.html", context)
 
 

@@ -19,6 +19,7 @@ from dailypapers.digests.outbox import SendingBusy, compose, drain
 from dailypapers.digests.schedule import DigestPeriod, covering, latest_due
 from dailypapers.email.interfaces import ConsoleSender
 from dailypapers.email.smtp import SmtpConfigError, SmtpSender
+from dailypapers.personal.digest_sections import FollowsAndSearches
 from dailypapers.personal.services import ModelPersonalizer
 
 app = typer.Typer(help="E-mail digests: preview one, or send a period's digests now.", no_args_is_help=True)
@@ -85,7 +86,14 @@ def send(
     db = database(settings)
     chosen = _period(settings, period, date)
     try:
-        summary = compose(db, settings, chosen, ModelPersonalizer(settings), dry_run=dry_run)
+        summary = compose(
+            db,
+            settings,
+            chosen,
+            ModelPersonalizer(settings),
+            dry_run=dry_run,
+            member_sections=FollowsAndSearches(settings),
+        )
         say(out, f"{chosen.key}: {summary}")
         if dry_run:
             return

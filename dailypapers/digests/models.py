@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -76,7 +77,12 @@ class OutboxMessage(Base):
     paper_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the trending section, in order
     personal_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the "for you" section
     # A member's own sections, after "for you": [["From authors you follow", [ids]], ["Saved searches", [ids]]].
-    sections: Mapped[list[list[object]]] = mapped_column(JSON, default=list, server_default="[]")
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+
+    def section_ids(self) -> list[tuple[str, list[int]]]:
+        """``sections`` as (heading, ids), whatever JSON gave back."""
+        return [(str(heading), [int(i) for i in ids]) for heading, ids in self.sections or []]
+
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)

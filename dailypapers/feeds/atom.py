@@ -18,10 +18,11 @@ MAX_AUTHORS_LISTED = 20
 EMPTY_FEED_UPDATED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
-def _entry_updated(entry: DailyEntry, paper: Paper) -> dt.datetime:
+def _entry_updated(entry: DailyEntry | None, paper: Paper) -> dt.datetime:
     """When the entry last changed: listed on the feed, or its paper's metadata updated (a new version). Stored
-    instants only, so the value is the same on every request and after a re-import that changed nothing."""
-    return max(entry.submitted_at, paper.modified_at)
+    instants only, so the value is the same on every request and after a re-import that changed nothing. A
+    paper that is on no daily feed (a personal feed's harvested paper) changes with its metadata only."""
+    return max(entry.submitted_at, paper.modified_at) if entry is not None else paper.modified_at
 
 
 def build_feed(
@@ -30,13 +31,14 @@ def build_feed(
     title: str,
     page_path: str,
     feed_path: str,
-    rows: Sequence[tuple[DailyEntry, Paper]],
+    rows: Sequence[tuple[DailyEntry | None, Paper]],
+    subtitle: str | None = None,
 ) -> bytes:
     base = settings.base_url
     fg = FeedGenerator()
     fg.id(f"{base}{feed_path}")
     fg.title(f"{title} · {settings.site_name}")
-    fg.subtitle(f"Papers on {settings.site_name}, most upvoted first.")
+    fg.subtitle(subtitle or f"Papers on {settings.site_name}, most upvoted first.")
     fg.link(href=f"{base}{page_path}", rel="alternate", type="text/html")
     fg.link(href=f"{base}{feed_path}", rel="self", type="application/atom+xml")
     fg.author({"name": settings.site_name})

@@ -54,6 +54,7 @@ def search_context(
         "mode": mode.value,
         "filters": filters,
         "filter_chips": filters.paper.chips("/search", extra),
+        "filter_query": filters.paper.query_string(),
         "page": page,
         "results": [],
         "total": 0,

@@ -7,10 +7,16 @@ background job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 from starlette.convertors import Convertor
 
 from dailypapers.accounts import tasks as account_tasks
+from dailypapers.accounts.models import User
+from dailypapers.config import Settings
 from dailypapers.digests import tasks as digest_tasks
 from dailypapers.ingest import mirror
 from dailypapers.ingest import tasks as ingest_tasks
@@ -38,6 +44,13 @@ def routers() -> tuple[APIRouter, ...]:
     from dailypapers.wiring.routes import ROUTERS
 
     return ROUTERS
+
+
+def settings_sections() -> list[Callable[[Session, Settings, User], dict[str, Any]]]:
+    """The context builders of /settings' parts that features own (accounts' page renders each)."""
+    from dailypapers.pages.personal_feeds import settings_section  # after the convertors, as routers() does
+
+    return [settings_section]
 
 
 def all_jobs() -> list[Job]:
