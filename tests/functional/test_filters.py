@@ -23,7 +23,7 @@ from dailypapers.db import Database, utcnow
 from dailypapers.digests.models import Frequency, OutboxMessage, Subscription
 from dailypapers.digests.outbox import compose
 from dailypapers.digests.schedule import covering
-from tests.factories import load_days, make_user
+from tests.factories import load_days_with_categories, make_user
 
 DAY = dt.date(2025, 10, 29)
 _CARD = re.compile(r'<h2 class="card-title math"><a href="/papers/([^"]+)">')
@@ -41,21 +41,6 @@ CASES = [
     "author=wang",
     "category=cs&exclude=language&min_upvotes=3&has_code=1",
 ]
-
-
-# The Hugging Face day files carry no arXiv categories (a harvest adds them): give the day's papers some, in
-# turn, with primary categories first as arXiv lists them.
-CATEGORIES = ["cs.CV cs.AI", "cs.CL", "cs.RO cs.LG", "stat.ML cs.LG", "math.OC", "cs.CL cs.AI", "physics.comp-ph"]
-
-
-def load_day(db: Database) -> None:
-    from dailypapers.papers.models import Paper
-
-    load_days(db)
-    with db.write() as session:
-        for i, paper in enumerate(session.scalars(select(Paper).order_by(Paper.arxiv_id))):
-            paper.categories = CATEGORIES[i % len(CATEGORIES)]
-            paper.primary_category = paper.categories.split()[0]
 
 
 @pytest.fixture
@@ -132,7 +117,7 @@ def digest_ids(db: Database, settings: Settings, query: str) -> set[str]:
 def test_every_surface_gives_the_same_papers(
     db: Database, settings: Settings, client: TestClient, live_server: str, query: str
 ) -> None:
-    load_day(db)
+    load_days_with_categories(db)
     make_user(db, "ada")
     with db.write() as session:
         user = accounts.user_by_username(session, "ada")
@@ -152,7 +137,7 @@ def test_every_surface_gives_the_same_papers(
 
 
 def test_filters_narrow_by_their_rules(db: Database, client: TestClient) -> None:
-    load_day(db)
+    load_days_with_categories(db)
     everything = api_ids(client, "")
     cs = api_ids(client, "category=cs")
     cv = api_ids(client, "category=cs.CV")
@@ -182,7 +167,7 @@ BAD = [
 
 @pytest.mark.parametrize(("query", "name"), BAD)
 def test_a_bad_value_is_a_400_naming_the_parameter(db: Database, client: TestClient, query: str, name: str) -> None:
-    load_day(db)
+    load_days_with_categories(db)
     for path in (
         f"/papers/date/{DAY}",
         "/",
@@ -203,7 +188,7 @@ def test_a_bad_value_is_a_400_naming_the_parameter(db: Database, client: TestCli
 
 
 def test_the_page_shows_its_filters_with_remove_links_and_a_filtered_feed(db: Database, client: TestClient) -> None:
-    load_day(db)
+    load_days_with_categories(db)
     html = client.get(f"/papers/date/{DAY}", params=[("category", "cs.CV"), ("has_code", "true"), ("q", "video")]).text
     chips = re.findall(r'<li class="filter-chip"><span>([^<]+)</span> <a href="([^"]+)"', html)
     assert [label for label, _ in chips] == ["in cs.CV", "with code"]
@@ -225,7 +210,7 @@ def test_the_page_shows_its_filters_with_remove_links_and_a_filtered_feed(db: Da
 
 
 def test_the_page_cache_keys_on_the_filters(db: Database, client: TestClient) -> None:
-    load_day(db)
+    load_days_with_categories(db)
     unfiltered = page_ids(client, "")
     filtered = page_ids(client, "category=cs.CV")
     assert filtered < unfiltered
@@ -238,7 +223,7 @@ def test_the_page_cache_keys_on_the_filters(db: Database, client: TestClient) ->
 def test_search_takes_the_same_filters(db: Database, client: TestClient) -> None:
     from dailypapers.papers.models import Paper
 
-    load_day(db)
+    load_days_with_categories(db)
     search = {"q": "model", "mode": "keyword", "limit": 120}
     hits = {h["paper"]["id"] for h in client.get("/api/papers/search", params=search).json()}
     kept = {

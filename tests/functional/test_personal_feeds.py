@@ -21,7 +21,7 @@ from dailypapers.digests.models import Frequency, OutboxMessage, Subscription
 from dailypapers.digests.outbox import build_message, compose
 from dailypapers.digests.schedule import covering
 from dailypapers.papers.models import Author, Paper, PaperAuthor
-from dailypapers.personal import feed_tokens
+from dailypapers.personal import feed_tokens, saved_searches
 from dailypapers.personal.digest_sections import FollowsAndSearches
 from dailypapers.personal.feed_tokens import FeedKind
 from dailypapers.personal.models import Follow, SavedSearch
@@ -295,10 +295,14 @@ def test_digests_carry_followed_authors_and_saved_searches(corpus: Database, set
     in_period = dt.datetime.combine(DAY, dt.time(12), tzinfo=dt.UTC)
     make_recent(db, day_ids, in_period - dt.timedelta(days=40))  # everything old ...
     make_recent(db, sorted(papers_by(db, author_id)), in_period)  # ... but the followed author's papers
+    searched = next(i for i in day_ids if i not in papers_by(db, author_id))
+    make_recent(db, [searched], in_period)  # ... and one the saved search finds
     with db.write() as session:
         ada = accounts.user_by_username(session, "ada")
         assert ada is not None
         session.add(Follow(follower_id=ada.id, author_id=author_id))
+        title = session.scalars(select(Paper.title).where(Paper.arxiv_id == searched)).one()
+        saved_searches.save_search(session, ada, title, "keyword")
         session.add(
             Subscription(
                 email="ada@example.org",
@@ -315,12 +319,16 @@ def test_digests_carry_followed_authors_and_saved_searches(corpus: Database, set
         subscription = session.scalars(select(Subscription)).one()
         sections = row.section_ids()
         headings = [heading for heading, _ in sections]
-        assert headings == ["From authors you follow"]
+        assert headings == ["From authors you follow", "Saved searches"]
         followed = set(session.scalars(select(Paper.arxiv_id).where(Paper.id.in_(sections[0][1]))))
         assert followed == papers_by(db, author_id)
+        # Only papers of the period: the keyword search finds older papers too, but they are not new.
+        found = list(session.scalars(select(Paper.arxiv_id).where(Paper.id.in_(sections[1][1]))))
+        assert found == [searched]
         assert not set(row.paper_ids) & set(sections[0][1])  # no paper twice in one digest
         digests = PeriodDigests.load(session, settings, period)
-        digests.ensure(session, sections[0][1])
+        digests.ensure(session, [i for _, ids in sections for i in ids])
         text = build_message(settings, digests, row, subscription).get_body(("plain",)).get_content()
-    assert "FROM AUTHORS YOU FOLLOW" in text and "TRENDING" in text
+    assert "FROM AUTHORS YOU FOLLOW" in text and "SAVED SEARCHES" in text and "TRENDING" in text
+    assert f"/papers/{searched}" in text.split("SAVED SEARCHES", 1)[1].split("TRENDING", 1)[0]
     assert f"/papers/{arxiv_id}" in text.split("TRENDING", 1)[0]
