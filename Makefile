@@ -33,6 +33,7 @@ test: $(DEV_STAMP) chromium services lint typecheck pytest
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check dailypapers tests benchmarks
 	$(BIN)/ruff format --check dailypapers tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy --strict dailypapers

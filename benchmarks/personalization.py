@@ -127,10 +127,10 @@ def main() -> int:
         for tag in p.tags:
             counts[tag] = counts.get(tag, 0) + 1
     big_tags = sorted(t for t, n in counts.items() if n >= MIN_TAG_PAPERS)
-    users = [SimUser(f"tag:{t}", lambda p, t=t: t in p.tags, lambda p: False) for t in big_tags]  # type: ignore[misc]
+    users = [SimUser(f"tag:{t}", lambda p, t=t: t in p.tags, lambda _p: False) for t in big_tags]  # type: ignore[misc]
     rng = random.Random(7)
     for a, b in rng.sample(list(itertools.combinations(big_tags, 2)), PAIR_USERS):
-        users.append(SimUser(f"pair:{a}+{b}", lambda p, a=a, b=b: bool(p.tags & {a, b}), lambda p: False))  # type: ignore[misc]
+        users.append(SimUser(f"pair:{a}+{b}", lambda p, a=a, b=b: bool(p.tags & {a, b}), lambda _p: False))  # type: ignore[misc]
 
     def weight(p: EvalPaper) -> float:
         return sum(weights.get(t, 0.0) for t in p.tags)
@@ -145,14 +145,15 @@ def main() -> int:
         assert model is not None
         return model.score(vectors[[p.index for p in candidates]])
 
-    def arxiv_sanity(user: SimUser, liked: list[EvalPaper], candidates: list[EvalPaper]) -> Vectors:
+    # Every recommender takes the same arguments, whether it uses them or not.
+    def arxiv_sanity(user: SimUser, liked: list[EvalPaper], candidates: list[EvalPaper]) -> Vectors:  # noqa: ARG001
         x = tfidf[[p.index for p in train]]
         y = np.array([1 if user.liked(p) else 0 for p in train])
         svm = LinearSVC(C=0.01, class_weight="balanced").fit(x, y)
         scores: Vectors = svm.decision_function(tfidf[[p.index for p in candidates]])
         return scores
 
-    def zotero(user: SimUser, liked: list[EvalPaper], candidates: list[EvalPaper]) -> Vectors:
+    def zotero(user: SimUser, liked: list[EvalPaper], candidates: list[EvalPaper]) -> Vectors:  # noqa: ARG001
         library = sorted(liked, key=lambda p: p.created, reverse=True)  # newest first
         decay = 1.0 / (1.0 + np.log10(np.arange(len(library)) + 1))
         decay = decay / decay.sum()

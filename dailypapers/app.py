@@ -30,7 +30,7 @@ from dailypapers.web.params import reject_nul
 from dailypapers.web.ratelimit import RateLimiter
 from dailypapers.web.static import MemoryStaticFiles
 from dailypapers.web.templating import STATIC_DIR, make_templates
-from dailypapers.wiring import all_jobs, routers, settings_sections
+from dailypapers.wiring import all_jobs, routers
 
 
 async def healthz(_request: Request) -> Response:
@@ -102,7 +102,6 @@ def create_app(
     # In wiring.py's order (the catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path} last).
     for router in routers():
         app.include_router(router)
-    app.state.settings_sections = settings_sections()
     install_error_handlers(app)
     app.state.page_cache = PageStore(settings.page_cache_seconds, settings.page_cache_max_bytes)
     # The routes tell the cache which query parameters each page reads (the rest never reach its key).

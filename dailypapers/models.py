@@ -10,6 +10,7 @@ from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
 from dailypapers.personal.models import FeedKey, Follow, InterestModelRow, SavedSearch
 from dailypapers.search.models import PaperVector
 from dailypapers.votes.models import Vote
+from dailypapers.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiToken",
@@ -35,4 +36,6 @@ __all__ = [
     "User",
     "UserSession",
     "Vote",
+    "Webhook",
+    "WebhookDelivery",
 ]

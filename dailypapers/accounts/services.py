@@ -159,7 +159,7 @@ def user_for_login(session: Session, login: str) -> User | None:
     return user_by_email(session, login.lower()) if "@" in login else user_by_username(session, login)
 
 
-def authenticate(session: Session, user: User | None, password: str) -> User | None:
+def authenticate(user: User | None, password: str) -> User | None:
     """``user`` if ``password`` is theirs; None otherwise (the same time and answer for an unknown name and a
     wrong password). A right password on an unconfirmed account raises ``EmailNotConfirmed``: only the
     password's owner learns that."""

@@ -1,4 +1,4 @@
-"""Sign-up, log-in, log-out, e-mail confirmation, password reset and the account page (API tokens).
+"""Sign-up, log-in, log-out, e-mail confirmation and password reset (the account page is in ``pages.settings``).
 
 Answers never tell whether an e-mail address has an account: sign-up and reset requests always end on the
 same "check your inbox" page, and a failed log-in says the same for an unknown name and a wrong password.
@@ -11,23 +11,20 @@ limit neither locks its owner out nor shows.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.accounts import emails, services
-from dailypapers.accounts.auth import CurrentUser, is_remembered_browser, remember_browser
+from dailypapers.accounts.auth import is_remembered_browser, remember_browser
 from dailypapers.accounts.models import User
 from dailypapers.accounts.passwords import PASSWORD_MAX_CHARS, WeakPassword
 from dailypapers.config import Settings
-from dailypapers.digests import subscriptions
 from dailypapers.email.interfaces import send_after_response
 from dailypapers.signing import InvalidToken
 from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import safe_next, see_other
-from dailypapers.web.params import IdPath
 from dailypapers.web.ratelimit import RateLimited, client_address, limit
 from dailypapers.web.security import clear_login_cookie, set_login_cookie
 from dailypapers.web.templating import render
@@ -137,7 +134,7 @@ def confirm(
             if heard:
                 confirmed = services.confirm_email(user, password)
             else:  # the same argon2 work as a heard try, so time does not tell either
-                confirmed = services.authenticate(session, None, password) is not None
+                confirmed = services.authenticate(None, password) is not None
             raw = services.start_session(session, settings, user) if confirmed else None
     except InvalidToken as exc:
         return _link_not_valid(request, exc)
@@ -174,7 +171,7 @@ def login(
         candidate = services.user_for_login(session, login)
         heard = _account_hears(request, settings, login, candidate)
         try:
-            user = services.authenticate(session, candidate if heard else None, password)
+            user = services.authenticate(candidate if heard else None, password)
         except services.EmailNotConfirmed as exc:
             # Built while the user row is loaded; only someone with the right password gets here.
             background.add_task(send_after_response, settings, emails.confirmation(settings, exc.user))
@@ -240,68 +237,3 @@ def reset(
     except (InvalidToken, WeakPassword) as exc:
         return render(request, "accounts/reset.html", {"token": token, "error": str(exc)}, 400)
     return _logged_in(see_other("/settings?reset=1"), settings, user, raw)
-
-
-def _digest_link(db: DatabaseDep, settings: Settings, email: str | None) -> str:
-    """The account's way to its digest: the preferences page when the address subscribed, else the form."""
-    with db.read() as session:
-        subscription = subscriptions.by_email(session, email) if email else None
-    if subscription is None:
-        return "/subscribe"
-    return f"/subscriptions/manage?token={quote(subscriptions.manage_token(settings, subscription))}"
-
-
-def _sections(request: Request, db: DatabaseDep, settings: Settings, user: User) -> list[dict[str, Any]]:
-    """The parts of /settings that other features own (personal feeds, follows, saved searches): the app lists
-    their context builders in ``app.state.settings_sections`` (wiring), so accounts imports none of them."""
-    providers = getattr(request.app.state, "settings_sections", ())
-    with db.read() as session:
-        return [provider(session, settings, user) for provider in providers]
-
-
-@router.get("/settings")
-def settings_page(request: Request, db: DatabaseDep, settings: SettingsDep, user: CurrentUser) -> Response:
-    with db.read() as session:
-        tokens = services.api_tokens(session, user)
-    context = {
-        "tokens": tokens,
-        "new_token": None,
-        "digest_link": _digest_link(db, settings, user.email),
-        "sections": _sections(request, db, settings, user),
-    }
-    return render(request, "accounts/settings.html", context)
-
-
-@router.post("/settings/tokens", dependencies=[CsrfChecked])
-def create_token(
-    request: Request,
-    db: DatabaseDep,
-    user: CurrentUser,
-    name: Text,
-    access: Annotated[Literal["write", "read"], Form()] = "write",
-) -> Response:
-    try:
-        with db.write() as session:
-            raw = services.create_api_token(session, user, name, read_only=access == "read")
-            tokens = services.api_tokens(session, user)
-    except services.AccountError as exc:
-        with db.read() as session:
-            tokens = services.api_tokens(session, user)
-        context = {"tokens": tokens, "new_token": None, "error": str(exc)}
-        return render(request, "accounts/settings.html", context, status_code=400)
-    # Shown once: only its hash is kept.
-    return render(request, "accounts/settings.html", {"tokens": tokens, "new_token": raw})
-
-
-@router.post("/settings/tokens/{token_id}/delete", dependencies=[CsrfChecked])
-def revoke_token(db: DatabaseDep, user: CurrentUser, token_id: IdPath) -> Response:
-    with db.write() as session:
-        services.revoke_api_token(session, user, token_id)
-    return see_other("/settings")
-
-
-@router.post("/settings/profile", dependencies=[CsrfChecked])
-def update_profile(db: DatabaseDep, user: CurrentUser, fullname: Annotated[str, Form(max_length=400)] = "") -> Response:
-    with db.write() as session:
-        services.set_fullname(session, user, fullname)
-    return see_other("/settings")

@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from dailypapers.accounts.auth import CurrentUser
 from dailypapers.api.extras import load_extras
-from dailypapers.api.schemas import ApiModel, ErrorOut, PaperOut
+from dailypapers.api.schemas import PaperOut
 from dailypapers.api.shapes import paper_out
 from dailypapers.community import collections
 from dailypapers.export import services as exports
 from dailypapers.export.formats import Format
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry
+from dailypapers.web.api_model import ApiModel, ErrorOut
 from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep
 from dailypapers.web.params import IdPath
 

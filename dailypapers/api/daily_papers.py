@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 
 from dailypapers.api.extras import load_extras
-from dailypapers.api.schemas import DailyPaperOut, ErrorOut, PaperOut, PaperWithCommentsOut
+from dailypapers.api.schemas import DailyPaperOut, PaperOut, PaperWithCommentsOut
 from dailypapers.api.shapes import comment_event, daily_paper_out, paper_out, submitter_out
 from dailypapers.community import comments
 from dailypapers.papers import listings
@@ -16,6 +16,7 @@ from dailypapers.papers.filters import FiltersDep
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.periods import Period, PeriodKind, parse_period
+from dailypapers.web.api_model import ErrorOut
 from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["papers"])

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,6 +16,7 @@ from dailypapers.api.daily_papers import ERRORS
 from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import PaperOut
 from dailypapers.api.shapes import paper_out
+from dailypapers.errors import Refused
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.deps import SearchEngineDep
@@ -28,8 +29,8 @@ MAX_SIMILAR = 50
 MAX_CURSOR_CHARS = 200
 
 
-class BadCursor(ValueError):
-    pass
+class BadCursor(ValueError, Refused):
+    """A cursor this server did not hand out (a 400)."""
 
 
 def encode_cursor(paper: Paper) -> str:
@@ -96,10 +97,7 @@ def list_papers(
 ) -> list[PaperOut]:
     """Every paper we hold (on the feed or not), newest arXiv v1 first. The next page's URL is in the
     ``Link`` header (``rel="next"``, as huggingface.co pages its listings); no header means the last page."""
-    try:
-        papers, following = papers_page(session, cursor, limit)
-    except BadCursor as exc:
-        raise HTTPException(400, str(exc)) from exc
+    papers, following = papers_page(session, cursor, limit)
     if following:
         url = request.url.include_query_params(cursor=following, limit=limit)
         response.headers["Link"] = f'<{url}>; rel="next"'

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+from dailypapers.web.api_model import ApiModel
 
 
 class SubmitterOut(ApiModel):
@@ -90,11 +88,6 @@ class DailyPaperOut(ApiModel):
     origin: str | None = Field(
         default=None, description="How the paper got on the feed: hf, submitted, curated or community."
     )
-
-
-class ErrorOut(ApiModel):
-    error: str
-    detail: Any = None
 
 
 class SearchResultOut(ApiModel):

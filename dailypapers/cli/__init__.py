@@ -19,6 +19,7 @@ from dailypapers.cli import (
     serve_cmd,
     subscribers_cmd,
     users_cmd,
+    webhooks_cmd,
     worker_cmd,
 )
 from dailypapers.config import CONFIG_ERRORS, describe_config_error
@@ -42,6 +43,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(digest_cmd.app, name="digest")
 app.add_typer(subscribers_cmd.app, name="subscribers")
+app.add_typer(webhooks_cmd.app, name="webhooks")
 app.command("worker")(worker_cmd.worker)
 app.command("search")(search_cmd.search)
 app.add_typer(search_cmd.index_app, name="index")

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dailypapers.accounts.auth import CurrentUser
-from dailypapers.api.schemas import ErrorOut
 from dailypapers.community import comments, submissions
 from dailypapers.community.comments import CommentNode
 from dailypapers.community.deps import ArxivLookupDep
 from dailypapers.community.models import CommentStatus
+from dailypapers.community.schemas import CommentAuthorOut, CommentIn, CommentOut, SubmitIn, SubmitOut
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
+from dailypapers.web.api_model import ErrorOut
 from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep, SettingsDep
-from dailypapers.web.params import Id
 from dailypapers.web.ratelimit import limit
 
 router = APIRouter(prefix="/api", tags=["community"])
@@ -27,57 +25,6 @@ WRITE_ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorOut},
     429: {"model": ErrorOut},
 }
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
-
-
-class CommentAuthorOut(_Out):
-    user: str
-    fullname: str
-    is_paper_author: bool = Field(serialization_alias="isPaperAuthor")
-
-
-class CommentOut(_Out):
-    id: str
-    parent_id: str | None = Field(serialization_alias="parentId")
-    author: CommentAuthorOut | None
-    body: str | None = Field(description="Markdown as written; null when deleted or hidden.")
-    html: str | None = Field(description="Sanitised HTML rendering of the body; math left as \\(…\\) for KaTeX.")
-    created_at: dt.datetime = Field(serialization_alias="createdAt")
-    edited_at: dt.datetime | None = Field(serialization_alias="editedAt")
-    status: str = Field(description="visible, deleted or hidden")
-
-
-class CommentIn(BaseModel):
-    body: str = Field(max_length=200_000)
-    parent_id: Id | None = Field(default=None, alias="parentId", description="The comment this one replies to.")
-
-
-class SubmitIn(BaseModel):
-    """``arxivId`` (ours) or ``paper_id`` (huggingface.co's name for it): one of the two."""
-
-    arxiv_id: str | None = Field(default=None, alias="arxivId", max_length=500, description="An arXiv id or URL.")
-    paper_id: str | None = Field(default=None, max_length=500, description="The same, by huggingface.co's name.")
-
-    @model_validator(mode="after")
-    def _one_id(self) -> SubmitIn:
-        if not (self.arxiv_id or self.paper_id):
-            raise ValueError("give the paper as arxivId or paper_id")
-        if self.arxiv_id and self.paper_id and self.arxiv_id != self.paper_id:
-            raise ValueError("arxivId and paper_id name different papers; give one")
-        return self
-
-    @property
-    def paper(self) -> str:
-        return self.arxiv_id or self.paper_id or ""
-
-
-class SubmitOut(_Out):
-    paper_id: str = Field(serialization_alias="paperId")
-    outcome: str = Field(description="submitted, upvoted (it was on the feed already) or already_upvoted")
-    message: str
 
 
 def comment_out(node: CommentNode) -> CommentOut:

@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.post("/papers/{arxiv_id:path}/claim", dependencies=[CsrfChecked])
-def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: PositionForm) -> Response:
+def claim(arxiv_id: str, db: DatabaseDep, user: CurrentUser, position: PositionForm) -> Response:
     with db.write() as session:
         paper = paper_or_404(session, arxiv_id)
         claims.file_claim(session, user, paper, position)
@@ -25,7 +25,7 @@ def claim(request: Request, arxiv_id: str, db: DatabaseDep, user: CurrentUser, p
 
 
 @router.get("/curate")
-def curate(request: Request, session: SessionDep, user: CuratorUser) -> Response:
+def curate(request: Request, session: SessionDep, _curator: CuratorUser) -> Response:
     return render(request, "community/curate.html", {"claims": claims.pending_claims(session)})
 
 

@@ -106,12 +106,12 @@ def submit(
     return Submission(outcome, paper, entry)
 
 
-def set_featured(session: Session, curator: User, entry: DailyEntry, featured: bool) -> None:
+def set_featured(curator: User, entry: DailyEntry, featured: bool) -> None:
     _require_curator(curator)
     entry.featured = featured
 
 
-def set_hidden(session: Session, curator: User, entry: DailyEntry, hidden: bool) -> None:
+def set_hidden(curator: User, entry: DailyEntry, hidden: bool) -> None:
     _require_curator(curator)
     entry.hidden_at = utcnow() if hidden else None
 

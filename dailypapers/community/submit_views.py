@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import submissions
@@ -24,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/submit")
-def submit_page(request: Request, settings: SettingsDep, user: CurrentUser) -> Response:
+def submit_page(request: Request, _user: CurrentUser) -> Response:
     return render(request, "community/submit.html", {"value": ""})
 
 
@@ -49,22 +48,22 @@ def submit(
     return see_other(f"/papers/{result.paper.arxiv_id}?submitted={result.outcome.value}")
 
 
-def _curate(db: DatabaseDep, arxiv_id: str, change: Callable[[Session, DailyEntry], None]) -> Response:
+def _curate(db: DatabaseDep, arxiv_id: str, change: Callable[[DailyEntry], None]) -> Response:
     """Apply a curator's ``change`` to the paper's feed entry, in one transaction."""
     with db.write() as session:
         paper = paper_or_404(session, arxiv_id)
         entry = session.scalar(select(DailyEntry).where(DailyEntry.paper_id == paper.id))
         if entry is None:
             raise HTTPException(404, "This paper is not on the feed.")
-        change(session, entry)
+        change(entry)
     return see_other(f"/papers/{paper.arxiv_id}")
 
 
 @router.post("/papers/{arxiv_id:path}/feature", dependencies=[CsrfChecked])
 def feature(arxiv_id: str, db: DatabaseDep, user: CuratorUser, featured: Annotated[bool, Form()] = True) -> Response:
-    return _curate(db, arxiv_id, lambda session, entry: submissions.set_featured(session, user, entry, featured))
+    return _curate(db, arxiv_id, lambda entry: submissions.set_featured(user, entry, featured))
 
 
 @router.post("/papers/{arxiv_id:path}/hide", dependencies=[CsrfChecked])
 def hide(arxiv_id: str, db: DatabaseDep, user: CuratorUser, hidden: Annotated[bool, Form()] = True) -> Response:
-    return _curate(db, arxiv_id, lambda session, entry: submissions.set_hidden(session, user, entry, hidden))
+    return _curate(db, arxiv_id, lambda entry: submissions.set_hidden(user, entry, hidden))

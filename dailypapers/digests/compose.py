@@ -105,8 +105,15 @@ class MemberSections(Protocol):
 
 
 class NoSections:
+    """No member sections (tests, and callers without follows or saved searches)."""
+
     def sections(
-        self, session: Session, user_id: int, first_day: dt.date, last_day: dt.date, limit: int
+        self,
+        session: Session,  # noqa: ARG002 (the protocol's signature)
+        user_id: int,  # noqa: ARG002
+        first_day: dt.date,  # noqa: ARG002
+        last_day: dt.date,  # noqa: ARG002
+        limit: int,  # noqa: ARG002
     ) -> list[tuple[str, list[int]]]:
         return []
 
@@ -114,7 +121,7 @@ class NoSections:
 class NoPersonalization:
     """No "for you" section: digests hold the trending section only (tests, and callers without models)."""
 
-    def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]:
+    def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]:  # noqa: ARG002
         return []
 
 

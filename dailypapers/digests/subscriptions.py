@@ -179,7 +179,6 @@ def clean_filters(text: str) -> str:
 
 
 def update_preferences(
-    session: Session,
     subscription: Subscription,
     frequency: str,
     categories: str,

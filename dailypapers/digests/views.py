@@ -14,7 +14,6 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import Response
 
 from dailypapers.accounts.auth import OptionalUser
-from dailypapers.config import Settings
 from dailypapers.digests import emails, subscriptions
 from dailypapers.digests.models import Subscription
 from dailypapers.email.interfaces import send_after_response
@@ -100,7 +99,7 @@ def confirm(request: Request, db: DatabaseDep, settings: SettingsDep, token: Tok
     return see_other(f"/subscriptions/manage?token={manage}&confirmed=1")
 
 
-def _manage_context(settings: Settings, subscription: Subscription, token: str) -> dict[str, object]:
+def _manage_context(subscription: Subscription, token: str) -> dict[str, object]:
     return {"subscription": subscription, "token": token}
 
 
@@ -111,7 +110,7 @@ def manage_page(request: Request, db: DatabaseDep, settings: SettingsDep, token:
             subscription = subscriptions.from_manage_token(session, settings, token)
     except InvalidToken as exc:
         return _invalid(request, exc)
-    return render(request, "digests/manage.html", _manage_context(settings, subscription, token))
+    return render(request, "digests/manage.html", _manage_context(subscription, token))
 
 
 @router.post("/subscriptions/manage", dependencies=[CsrfChecked])
@@ -128,13 +127,13 @@ def manage(
     try:
         with db.write() as session:
             subscription = subscriptions.from_manage_token(session, settings, token)
-            subscriptions.update_preferences(session, subscription, frequency, categories, keywords, filters)
+            subscriptions.update_preferences(subscription, frequency, categories, keywords, filters)
     except InvalidToken as exc:
         return _invalid(request, exc)
     except subscriptions.SubscriptionRefused as exc:
         with db.read() as session:
             subscription = subscriptions.from_manage_token(session, settings, token)
-        context = {**_manage_context(settings, subscription, token), "error": str(exc)}
+        context = {**_manage_context(subscription, token), "error": str(exc)}
         return render(request, "digests/manage.html", context, status_code=400)
     return see_other(f"/subscriptions/manage?token={token}&saved=1")
 

@@ -117,7 +117,7 @@ def bibtex(papers: list[Paper]) -> str:
 class _RisWriter(rispy.RisWriter):  # type: ignore[misc]
     """rispy numbers each record ("1.") before its TY line; reference managers write none, so neither do we."""
 
-    def set_header(self, count: int) -> str:
+    def set_header(self, count: int) -> str:  # noqa: ARG002 (rispy's hook)
         return ""
 
 

@@ -12,7 +12,7 @@ from dailypapers.community import collections
 from dailypapers.export import services
 from dailypapers.export.formats import BY_EXTENSION, Format
 from dailypapers.papers.listings import Sort
-from dailypapers.papers.periods import InvalidPeriod, PeriodKind, parse_period
+from dailypapers.papers.periods import PeriodKind, parse_period
 from dailypapers.web.deps import SessionDep
 from dailypapers.web.params import IdPath
 
@@ -35,10 +35,7 @@ def trending_export(extension: str, session: SessionDep) -> Response:
 @router.get("/papers/{kind:period}/{slug}/export.{extension}")
 def period_export(kind: str, slug: str, extension: str, session: SessionDep) -> Response:
     fmt = _format(extension)
-    try:
-        period = parse_period(PeriodKind(kind), slug)
-    except InvalidPeriod as exc:
-        raise HTTPException(400, str(exc)) from exc
+    period = parse_period(PeriodKind(kind), slug)  # InvalidPeriod is a Refused: a 400
     return services.download(services.listing_papers(session, period), fmt, f"papers-{slug}")
 
 

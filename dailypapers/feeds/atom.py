@@ -32,22 +32,39 @@ def build_feed(
     page_path: str,
     feed_path: str,
     rows: Sequence[tuple[DailyEntry | None, Paper]],
-    subtitle: str | None = None,
+    subtitle: str = "most upvoted first",
 ) -> bytes:
+    """A listing's feed: each entry is updated when it was listed or its paper changed, whichever is later."""
+    items = [(paper, _entry_updated(entry, paper)) for entry, paper in rows]
+    return build_paper_feed(
+        settings, title=title, page_path=page_path, feed_path=feed_path, items=items, subtitle=subtitle
+    )
+
+
+def build_paper_feed(
+    settings: Settings,
+    *,
+    title: str,
+    page_path: str,
+    feed_path: str,
+    items: Sequence[tuple[Paper, dt.datetime]],
+    subtitle: str = "most upvoted first",
+) -> bytes:
+    """Papers (with their authors loaded) and each one's ``updated`` instant, in the order given."""
     base = settings.base_url
     fg = FeedGenerator()
     fg.id(f"{base}{feed_path}")
     fg.title(f"{title} · {settings.site_name}")
-    fg.subtitle(subtitle or f"Papers on {settings.site_name}, most upvoted first.")
+    fg.subtitle(f"Papers on {settings.site_name}, {subtitle}.")
     fg.link(href=f"{base}{page_path}", rel="alternate", type="text/html")
     fg.link(href=f"{base}{feed_path}", rel="self", type="application/atom+xml")
     fg.author({"name": settings.site_name})
     fg.generator("dailypapers")
     # RFC 4287: a feed's updated is its latest significant change, so never older than one of its entries'.
-    updated = max((_entry_updated(entry, paper) for entry, paper in rows), default=EMPTY_FEED_UPDATED)
+    updated = max((changed for _, changed in items), default=EMPTY_FEED_UPDATED)
     fg.updated(updated)
     # feedgen prepends entries, so add them in reverse to keep the listing's order.
-    for entry, paper in reversed(rows):
+    for paper, changed in reversed(items):
         item = fg.add_entry()
         url = f"{base}/papers/{paper.arxiv_id}"
         item.id(url)
@@ -65,7 +82,7 @@ def build_feed(
         item.summary(f"{paper.upvotes} upvotes. {paper.abstract}")
         if paper.published_at:
             item.published(paper.published_at)
-        item.updated(_entry_updated(entry, paper))
+        item.updated(changed)
         for category in paper.category_list:
             item.category(term=category)
     xml: bytes = fg.atom_str(pretty=False)

@@ -1,13 +1,20 @@
-"""Atom feeds for the latest day and every date, week and month listing."""
+"""Atom feeds for the latest day, every date, week and month listing, trending, and "New on arXiv"."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from dailypapers.feeds.atom import build_feed
+from dailypapers.config import Settings
+from dailypapers.feeds.atom import build_feed, build_paper_feed
 from dailypapers.papers import listings
+from dailypapers.papers.announced import latest_announcement_day, papers_announced, parse_day
 from dailypapers.papers.filters import FiltersDep, PaperFilters
+from dailypapers.papers.models import Paper, PaperAuthor
 from dailypapers.papers.periods import Period, PeriodKind, day_period, parse_period
 from dailypapers.web.deps import SessionDep, SettingsDep
 
@@ -61,3 +68,39 @@ def trending_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDe
         rows=rows,
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+
+def _new_feed(session: Session, settings: Settings, day: dt.date | None, filters: PaperFilters) -> Response:
+    wanted = list(filters.categories) or settings.category_list
+    announced = papers_announced(session, day, wanted, filters)[:MAX_FEED_ENTRIES] if day else []
+    loaded = {
+        paper.id: paper
+        for paper in session.scalars(
+            select(Paper)
+            .where(Paper.id.in_([p.paper_id for p in announced]))
+            .options(selectinload(Paper.authors).joinedload(PaperAuthor.author))
+        )
+    }
+    page_path = f"/papers/new/{day.isoformat()}" if day else "/papers/new"
+    scope = " ".join(wanted) or "all categories"
+    body = build_paper_feed(
+        settings,
+        title=f"New on arXiv · {scope}" + (f" · {day.isoformat()}" if day else ""),
+        page_path=filters.url(page_path),
+        feed_path=filters.url(f"{page_path}/feed.atom"),
+        # A paper's entry changes when its record does (a new version, a fix), never on a re-request.
+        items=[(loaded[p.paper_id], loaded[p.paper_id].modified_at) for p in announced],
+        subtitle="new submissions, cross-lists and replacements, most upvoted first",
+    )
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/papers/new/feed.atom")
+def new_latest_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
+    """The latest announcement day's new papers (the same order as /papers/new)."""
+    return _new_feed(session, settings, latest_announcement_day(session), filters)
+
+
+@router.get("/papers/new/{day}/feed.atom")
+def new_day_feed(day: str, session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
+    return _new_feed(session, settings, parse_day(day), filters)

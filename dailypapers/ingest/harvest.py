@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.db import Database, utcnow
-from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus
 from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.records import PaperRecord
@@ -54,16 +54,16 @@ def _start(db: Database, params: HarvestParams) -> tuple[str | None, int, int]:
                     "until": params.until_date.isoformat() if params.until_date else None,
                     "set": params.set_spec,
                 },
-                status="running",
+                status=HarvestStatus.running.value,
                 pages=0,
                 records=0,
             )
             session.add(checkpoint)
             return None, 0, 0
-        if checkpoint.status == "done" or checkpoint.resumption_token is None:
+        if checkpoint.status == HarvestStatus.done or checkpoint.resumption_token is None:
             # A finished harvest run again starts over (upserts make that harmless); so does one that never
             # got past its first page.
-            checkpoint.status, checkpoint.resumption_token = "running", None
+            checkpoint.status, checkpoint.resumption_token = HarvestStatus.running.value, None
             checkpoint.pages, checkpoint.records, checkpoint.last_error = 0, 0, None
             checkpoint.started_at = utcnow()
             return None, 0, 0
@@ -100,7 +100,7 @@ def harvest_oai(
                 checkpoint.resumption_token = page.token
                 checkpoint.pages += 1
                 checkpoint.records += len(kept)
-                checkpoint.status = "running" if page.token else "done"
+                checkpoint.status = (HarvestStatus.running if page.token else HarvestStatus.done).value
                 checkpoint.last_error = None
                 pages, records = checkpoint.pages, checkpoint.records
             summary.count(outcomes.values())

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.ingest.files import import_daily_items
-from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus
 from dailypapers.ingest.outcomes import ImportSummary
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.sources.http import RETRY_ATTEMPTS, SourceClient, SourceError
@@ -72,7 +72,7 @@ def _mark_synced(db: Database, day: dt.date, at: dt.datetime, keep_from: dt.date
     with db.write() as session:
         state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))
         if state is None:
-            state = HarvestCheckpoint(key=STATE_KEY, status="done", pages=0, records=0, params={})
+            state = HarvestCheckpoint(key=STATE_KEY, status=HarvestStatus.done.value, pages=0, records=0, params={})
             session.add(state)
         synced = {d: t for d, t in dict(state.params.get("synced", {})).items() if d >= keep_from.isoformat()}
         synced[day.isoformat()] = at.isoformat()

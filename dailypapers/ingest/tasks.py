@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from dailypapers.ingest.harvest import harvest_oai
-from dailypapers.ingest.models import HarvestCheckpoint
+from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.sources.arxiv_oai import HarvestParams, MetadataFormat, OaiHarvester
 from dailypapers.sources.http import SourceClient, SourceError
@@ -93,7 +93,7 @@ def run_arxiv_daily(ctx: JobContext, now: dt.datetime | None = None) -> str:
     with ctx.db.write() as session:
         state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))
         if state is None:
-            state = HarvestCheckpoint(key=STATE_KEY, status="done", pages=0, records=0)
+            state = HarvestCheckpoint(key=STATE_KEY, status=HarvestStatus.done.value, pages=0, records=0)
             session.add(state)
         state.params = {"covered": due.isoformat(), "from": from_date.isoformat(), "categories": categories}
     return f"harvested from {from_date} for {' '.join(categories)}: " + "; ".join(summaries)

@@ -56,6 +56,26 @@ class SearchResults(BaseModel):
     results: list[SearchHit]
 
 
+class AnnouncedPaper(BaseModel):
+    """A paper as arXiv's daily announcement lists it."""
+
+    id: str
+    title: str
+    summary: str = Field(description="The abstract.")
+    kind: str = Field(description="new, cross-list (primary category elsewhere) or replacement (a new version).")
+    primary_category: str | None
+    categories: list[str]
+    published_at: dt.datetime | None
+    upvotes: int
+    url: str
+
+
+class NewOnArxiv(BaseModel):
+    date: dt.date | None = Field(description="The announcement day; null when nothing was announced yet.")
+    categories: list[str] = Field(description="What the listing covers (empty: every category).")
+    papers: list[AnnouncedPaper] = Field(description="New submissions, then cross-lists, then replacements.")
+
+
 class Link(BaseModel):
     label: str
     url: str

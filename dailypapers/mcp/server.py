@@ -29,8 +29,9 @@ from dailypapers.mcp.state import ApiTokenVerifier, McpState
 MCP_PATH = "/mcp"
 INSTRUCTIONS = (
     "Research papers from this site's daily feed (Hugging Face Daily Papers style) and everything it has "
-    "imported from arXiv. Papers are named by arXiv id. Use daily/trending to see what is new, search to find "
-    "papers by topic, paper for the abstract and links, similar and comments to go further; for_you and "
+    "imported from arXiv. Papers are named by arXiv id. Use daily/trending to see what is on the feed, "
+    "new_on_arxiv for what arXiv announced on a day, search to find papers by topic, paper for the abstract "
+    "and links, similar and comments to go further; for_you and "
     "my_collections are the caller's own feed and reading lists; save, dismiss and upvote change the caller's "
     "marks (a read-only token cannot call them)."
 )
@@ -39,6 +40,7 @@ WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent
 TOOLS = (
     (tools.daily, READ),
     (tools.trending, READ),
+    (tools.new_on_arxiv, READ),
     (tools.search, READ),
     (tools.paper, READ),
     (tools.similar, READ),

@@ -1,4 +1,4 @@
-"""The public tools: listings (daily, trending), search, a paper, similar papers, comments. Each calls the
+"""The public tools: listings (daily, trending, new on arXiv), search, a paper, similar papers, comments. Each calls the
 service the pages and the JSON API call (papers.listings, search.services, community.comments).
 
 Tools are plain functions: the SDK builds each input schema from the annotations (``Field`` carries bounds and
@@ -14,10 +14,12 @@ from pydantic import Field
 
 from dailypapers.community import comments as community_comments
 from dailypapers.mcp.schemas import (
+    AnnouncedPaper,
     CommentOut,
     Comments,
     Link,
     Listing,
+    NewOnArxiv,
     PaperDetail,
     SearchHit,
     SearchResults,
@@ -26,6 +28,7 @@ from dailypapers.mcp.schemas import (
     paper_url,
 )
 from dailypapers.mcp.state import ToolContext, find_paper, refusals, state_of
+from dailypapers.papers import announced as announcements
 from dailypapers.papers import listings
 from dailypapers.papers.filters import InvalidFilter, PaperFilters, parse_filters
 from dailypapers.papers.ids import InvalidArxivId
@@ -162,6 +165,55 @@ def trending(
     base = state.settings.base_url
     papers = [card_out(base, card) for card in result.cards]
     return Listing(period=None, label="Trending", total=result.total, page=page, papers=papers)
+
+
+def new_on_arxiv(
+    ctx: ToolContext,
+    date: Annotated[
+        str | None, Field(description="An announcement day, YYYY-MM-DD; none: the latest.", max_length=40)
+    ] = None,
+    category: Annotated[
+        list[str],
+        Field(
+            max_length=MAX_CATEGORIES,
+            description="arXiv categories or archives (cs.CL, cs); none: the site's configured categories.",
+        ),
+    ] = [],  # noqa: B006 (pydantic copies defaults; the schema shows [])
+    exclude_category: ExcludeCategories = [],  # noqa: B006
+    exclude: ExcludeWords = [],  # noqa: B006
+    has_code: HasCode = False,
+    min_upvotes: MinUpvotes = None,
+    author: Author = None,
+) -> NewOnArxiv:
+    """New on arXiv: everything arXiv announced on one day in a category or archive, as arXiv lists it (new
+    submissions, then cross-lists, then replacements, each by upvotes); the same listing as /papers/new and
+    /api/papers/new. Unlike daily, it is not limited to papers put on the feed."""
+    state = state_of(ctx)
+    with refusals(InvalidFilter):
+        filters = paper_filters(category, exclude_category, exclude, has_code, min_upvotes, author)
+    with refusals(InvalidPeriod), state.db.read() as session:
+        day = parse_day(date) if date else announcements.latest_announcement_day(session)
+        categories = list(filters.categories) or state.settings.category_list
+        papers = announcements.papers_announced(session, day, categories, filters) if day else []
+    base = state.settings.base_url
+    return NewOnArxiv(
+        date=day,
+        categories=categories,
+        papers=[
+            AnnouncedPaper(
+                id=p.arxiv_id,
+                title=p.title,
+                summary=p.abstract,
+                kind=p.kind.value,
+                primary_category=p.primary_category,
+                categories=p.categories.split(),
+                published_at=p.published_at,
+                upvotes=p.upvotes,
+                url=paper_url(base, p.arxiv_id),
+            )
+            for p in papers
+        ],
+    )
 
 
 def search(

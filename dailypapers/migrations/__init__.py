@@ -33,7 +33,7 @@ KEYWORD_INDEX_NAMES = frozenset(
 )
 
 
-def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+def include_name(name: str | None, _type: str, _parent_names: object) -> bool:
     """Autogenerate and the model/migration check ignore the keyword index objects."""
     return name not in KEYWORD_INDEX_NAMES
 

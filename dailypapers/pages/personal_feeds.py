@@ -88,7 +88,7 @@ def personal_feed(token: str, session: SessionDep, settings: SettingsDep) -> Res
         page_path="/settings",
         feed_path=path,
         rows=rows_for(session, paper_ids),
-        subtitle=f"A personal feed on {settings.site_name}; rotate its address on /settings to stop it.",
+        subtitle="a personal feed (make a new address on /settings to stop this one)",
     )
     headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
     return Response(body, media_type=ATOM_MEDIA_TYPE, headers=headers)

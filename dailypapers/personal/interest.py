@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dailypapers.search.vectors.format import BLOB_DTYPE
+
 Vectors = npt.NDArray[np.float32]
 
 MIN_POSITIVES = 3  # fewer: the fallback (chosen categories, then trending) serves the user
@@ -41,12 +43,12 @@ class InterestModel:
         return best
 
     def to_bytes(self) -> tuple[bytes, bytes]:
-        return self.weights.astype("<f4").tobytes(), self.biases.astype("<f4").tobytes()
+        return self.weights.astype(BLOB_DTYPE).tobytes(), self.biases.astype(BLOB_DTYPE).tobytes()
 
     @classmethod
     def from_bytes(cls, weights: bytes, biases: bytes, dim: int) -> InterestModel:
-        w = np.frombuffer(weights, dtype="<f4").reshape(-1, dim).astype(np.float32)
-        return cls(w, np.frombuffer(biases, dtype="<f4").astype(np.float32))
+        w = np.frombuffer(weights, dtype=BLOB_DTYPE).reshape(-1, dim).astype(np.float32)
+        return cls(w, np.frombuffer(biases, dtype=BLOB_DTYPE).astype(np.float32))
 
 
 def cluster_count(positives: int) -> int:

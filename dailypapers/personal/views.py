@@ -3,17 +3,16 @@ clients. The ``/for-you`` page itself spans features and lives in pages/for_you.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.accounts.auth import CurrentUser
 from dailypapers.personal import library
 from dailypapers.personal.feed import PeriodName, for_you_in
+from dailypapers.personal.schemas import ForYouOut, PickOut
 from dailypapers.web.deps import TOKEN_REQUIRED, CsrfChecked, DatabaseDep, SessionDep, SettingsDep
 from dailypapers.web.templating import render
 
@@ -34,23 +33,6 @@ async def import_library(
 
     report = await run_in_threadpool(store)
     return render(request, "personal/imported.html", {"report": report})
-
-
-class PickOut(BaseModel):
-    model_config = ConfigDict(serialize_by_alias=True)
-
-    id: str
-    title: str
-    upvotes: int
-    published_at: dt.datetime | None = Field(serialization_alias="publishedAt")
-    score: float | None
-    because: dict[str, str] | None = Field(description="The liked paper closest to this one: id and title.")
-
-
-class ForYouOut(BaseModel):
-    mode: str = Field(description="model (learned from your signals), categories (chosen ones) or trending")
-    period: str
-    papers: list[PickOut]
 
 
 @api_router.get("/for-you", responses=TOKEN_REQUIRED)

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from dailypapers.accounts.auth import CurrentUser
-from dailypapers.api.schemas import ErrorOut
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.votes import services
+from dailypapers.votes.schemas import VoteOut
+from dailypapers.web.api_model import ErrorOut
 from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["votes"])
 ERRORS: dict[int | str, dict[str, object]] = {**TOKEN_REQUIRED, 404: {"model": ErrorOut}}
-
-
-class VoteOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    paper_id: str = Field(serialization_alias="paperId")
-    upvoted: bool
-    upvotes: int
 
 
 def _vote(db: DatabaseDep, user: CurrentUser, paper_id: str, upvoted: bool | None, threshold: int) -> VoteOut:

@@ -93,7 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(request, status, _validation_message(exc), detail if _wants_json(request) else None)
 
     @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired) -> Response:
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
         if _wants_json(request):
             return JSONResponse(
                 {"error": "This needs an API token: send Authorization: Bearer dp_… (create one in Settings)."},
@@ -133,6 +133,6 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error_class, _database)
 
     @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> Response:
+    async def _crash(request: Request, _exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(request, 500, "Something went wrong on our side; it has been logged.")

@@ -7,16 +7,10 @@ background job.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter
-from sqlalchemy.orm import Session
 from starlette.convertors import Convertor
 
 from dailypapers.accounts import tasks as account_tasks
-from dailypapers.accounts.models import User
-from dailypapers.config import Settings
 from dailypapers.digests import tasks as digest_tasks
 from dailypapers.ingest import mirror
 from dailypapers.ingest import tasks as ingest_tasks
@@ -26,6 +20,7 @@ from dailypapers.papers.periods import PeriodKind
 from dailypapers.personal import tasks as personal_tasks
 from dailypapers.search import tasks as search_tasks
 from dailypapers.web.convertors import choice_convertor, pattern_convertor, register_convertors
+from dailypapers.webhooks import tasks as webhook_tasks
 
 CONVERTORS: dict[str, Convertor[str]] = {
     # {kind:period}: date, week or month, so /papers/hep-th/9901001 stays a paper's address.
@@ -46,13 +41,6 @@ def routers() -> tuple[APIRouter, ...]:
     return ROUTERS
 
 
-def settings_sections() -> list[Callable[[Session, Settings, User], dict[str, Any]]]:
-    """The context builders of /settings' parts that features own (accounts' page renders each)."""
-    from dailypapers.pages.personal_feeds import settings_section  # after the convertors, as routers() does
-
-    return [settings_section]
-
-
 def all_jobs() -> list[Job]:
     """Every background job (each domain declares its own in its ``tasks.py``)."""
     return [
@@ -60,6 +48,7 @@ def all_jobs() -> list[Job]:
         *mirror.JOBS,
         *search_tasks.JOBS,
         *digest_tasks.JOBS,
+        *webhook_tasks.JOBS,
         *personal_tasks.JOBS,
         *account_tasks.JOBS,
     ]

@@ -21,23 +21,26 @@ from dailypapers.feeds import views as feed_views
 from dailypapers.pages import author as author_page
 from dailypapers.pages import for_you as for_you_page
 from dailypapers.pages import listings as listing_pages
+from dailypapers.pages import new_on_arxiv, personal_feeds
 from dailypapers.pages import paper as paper_page
-from dailypapers.pages import personal_feeds
-from dailypapers.papers import new_on_arxiv
+from dailypapers.pages import settings as settings_page
 from dailypapers.personal import follow_views, saved_search_views
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
 from dailypapers.votes import api as votes_api
 from dailypapers.votes import views as votes_views
+from dailypapers.webhooks import views as webhook_views
 
 # Today's order, kept as it was: the catch-alls /api/papers/{paper_id:path} and /papers/{arxiv_id:path} come
 # last, after every route that shares their prefix.
 ROUTERS: tuple[APIRouter, ...] = (
     listing_pages.router,
+    feed_views.router,  # /papers/new/feed.atom before /papers/new/{day}
     new_on_arxiv.router,  # /papers/new before /papers/{arxiv_id:path}
     new_on_arxiv.api_router,  # before /api/papers/{paper_id:path}
     accounts_views.router,
+    settings_page.router,
     accounts_api.router,
     votes_views.router,
     votes_api.router,  # before /api/papers/{paper_id:path}
@@ -52,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     follow_views.router,
     saved_search_views.router,
     digest_views.router,
+    webhook_views.router,
     for_you_page.router,
     personal_views.router,
     personal_views.api_router,
@@ -62,7 +66,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     api_collections.router,
     api_exports.router,
     api_daily_papers.router,
-    feed_views.router,
     search_views.router,
     export_views.router,  # /papers/trending/export.bib before /papers/{arxiv_id:path}
     api_markdown.router,  # /papers/{id}.md before /papers/{arxiv_id:path}

@@ -3,6 +3,7 @@ every tool listed and called, results checked against the stored rows, bearer au
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,20 +15,23 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dailypapers.accounts import services as accounts
 from dailypapers.community import collections, comments
 from dailypapers.community.models import CollectionItem, Dismissal
 from dailypapers.config import Settings
 from dailypapers.db import Database
+from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.records import PaperRecord
 from dailypapers.votes.models import Vote
 from tests.factories import load_corpus, make_user
 
 TOOLS = {
     "daily",
     "trending",
+    "new_on_arxiv",
     "search",
     "paper",
     "similar",
@@ -224,6 +228,51 @@ def _group(rows: Any) -> dict[Any, list[str]]:
     return grouped
 
 
+def test_new_on_arxiv_is_the_listing_of_the_api(corpus: Database, live_server: str) -> None:
+    """The tool and /api/papers/new call one service: same day, same papers, same kinds, same order."""
+    make_user(corpus, "ada")
+    day, older = dt.date(2025, 10, 30), dt.date(2025, 10, 1)
+    at = dt.datetime(2025, 10, 28, 17, 0, tzinfo=dt.UTC)
+
+    def record(arxiv_id: str, categories: tuple[str, ...], upvotes: int, listed_on: dt.date) -> PaperRecord:
+        return PaperRecord(arxiv_id=arxiv_id, title=f"Paper {arxiv_id}", abstract="An abstract.", authors=("A. B.",),
+                           categories=categories, published_at=at, updated_at=at, listed_on=listed_on,
+                           upvotes=upvotes)  # fmt: skip
+
+    with corpus.write() as session:
+        upsert_papers(
+            session,
+            [
+                record("2510.90001", ("cs.CL",), 3, day),
+                record("2510.90002", ("cs.CL",), 8, day),
+                record("2510.90003", ("cs.LG", "cs.CL"), 20, day),  # a cross-list into cs.CL
+                record("2510.90004", ("math.AG",), 1, day),
+                record("2510.90005", ("cs.CL",), 0, older),
+            ],
+        )
+        session.execute(update(Paper).where(Paper.arxiv_id == "2510.90005").values(replaced_on=day))
+
+    async def body(client: Client) -> None:
+        for arguments in ({"category": "cs.CL"}, {"category": "cs", "date": "2025-10-30"}, {"category": "math"}):
+            # The tool takes the filters' list of categories; the API the same names, repeated.
+            listed = await ok(client, "new_on_arxiv", **{**arguments, "category": [arguments["category"]]})
+            api = httpx.get(f"{live_server}/api/papers/new", params=arguments).json()
+            assert listed["date"] == api["date"] == "2025-10-30" and listed["categories"] == api["categories"]
+            assert [(p["id"], p["kind"], p["upvotes"]) for p in listed["papers"]] == [
+                (p["id"], p["kind"], p["upvotes"]) for p in api["papers"]
+            ]
+        cl = await ok(client, "new_on_arxiv", category=["cs.CL"])
+        assert [(p["id"], p["kind"]) for p in cl["papers"]] == [
+            ("2510.90002", "new"), ("2510.90001", "new"), ("2510.90003", "cross-list"), ("2510.90005", "replacement"),
+        ]  # fmt: skip
+        assert cl["papers"][0]["url"] == "http://testserver/papers/2510.90002"
+        assert cl["papers"][0]["summary"] == "An abstract." and cl["papers"][2]["primary_category"] == "cs.LG"
+        empty = await ok(client, "new_on_arxiv", date="2025-10-29", category=["cs"])
+        assert empty == {"date": "2025-10-29", "categories": ["cs"], "papers": []}
+
+    run(live_server, token(corpus, "ada"), body)
+
+
 def test_personal_tools_and_writes_change_the_stored_marks(corpus: Database, live_server: str) -> None:
     ada = make_user(corpus, "ada")
     before = paper_row(corpus, MAMBA2).upvotes
@@ -310,6 +359,8 @@ def test_bad_arguments_are_tool_errors_and_the_server_carries_on(corpus: Databas
         await refused(client, "similar", paper_id=MAMBA2, limit=500)
         await refused(client, "upvote", paper_id=MAMBA2, upvoted="maybe")
         await refused(client, "save", paper_id=MAMBA2, collection_id=-1)
+        assert "not a date" in await refused(client, "new_on_arxiv", date="tomorrow")
+        assert "not an arXiv category" in await refused(client, "new_on_arxiv", category=["CS!"])
         assert (await ok(client, "paper", paper_id=MAMBA2))["id"] == MAMBA2  # still answering
 
     run(live_server, token(corpus, "ada"), body)

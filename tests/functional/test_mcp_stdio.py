@@ -21,7 +21,7 @@ from dailypapers.votes.models import Vote
 from tests.factories import load_days, make_user
 
 MAMBA2 = "2405.21060"
-TOOLS = {"daily", "trending", "search", "paper", "similar", "comments", "for_you", "my_collections"} | {
+TOOLS = {"daily", "trending", "new_on_arxiv", "search", "paper", "similar", "comments", "for_you", "my_collections"} | {
     "save",
     "dismiss",
     "upvote",

@@ -7,7 +7,10 @@ import datetime as dt
 import email.utils
 import re
 
+import feedparser
+import pytest
 from defusedxml import ElementTree
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -17,10 +20,11 @@ from dailypapers.ingest.harvest import harvest_oai
 from dailypapers.ingest.upserts import upsert_papers
 from dailypapers.papers.models import Paper
 from dailypapers.papers.records import PaperRecord
+from dailypapers.personal.services import rank_ids
 from dailypapers.sources.arxiv_oai import HarvestParams, MetadataFormat, OaiHarvester
 from dailypapers.sources.http import SourceClient
 from tests.conftest import FIXTURES
-from tests.factories import form_token, log_in, make_user
+from tests.factories import form_token, load_corpus, log_in, make_user
 from tests.replay import ReplayServer
 
 DAY = dt.date(2025, 10, 30)
@@ -156,3 +160,77 @@ def test_a_recorded_harvest_marks_its_replacements(
             a for a, c in session.execute(select(Paper.arxiv_id, Paper.categories)) if configured & set(c.split())
         }
     assert set(listed) == {a for a in expected if a in in_scope}
+
+
+def test_atom_feeds_list_the_same_papers_in_the_same_order(db: Database, client: TestClient) -> None:
+    store(
+        db,
+        record("2510.00001", ("cs.CL", "cs.AI"), upvotes=5),
+        record("2510.00002", ("cs.CL",), upvotes=9),
+        record("2510.00003", ("cs.LG", "cs.CL")),
+        record("2510.00006", ("math.AG",)),
+    )
+    api = [p["id"] for p in client.get("/api/papers/new", params={"category": "cs.CL"}).json()["papers"]]
+    for path in ("/papers/new/feed.atom", f"/papers/new/{DAY}/feed.atom"):
+        response = client.get(path, params={"category": "cs.CL"})
+        assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
+        feed = feedparser.parse(response.content)
+        assert not feed.bozo
+        assert (
+            [entry.link.rsplit("/", 1)[1] for entry in feed.entries]
+            == api
+            == ["2510.00002", "2510.00001", "2510.00003"]
+        )
+        assert feed.feed.title.startswith("New on arXiv · cs.CL")
+        again = client.get(path, params={"category": "cs.CL"}).content
+        assert again == response.content  # ids and dates are stable across requests
+    # The page links its own feed, filter included.
+    page = client.get("/papers/new", params={"category": "cs.CL"}).text
+    assert f'href="/papers/new/{DAY}/feed.atom?category=cs.CL"' in page
+    # Without a category, the configured ones; math.AG is not among them.
+    everything = feedparser.parse(client.get("/papers/new/feed.atom").content)
+    assert "2510.00006" not in {entry.link.rsplit("/", 1)[1] for entry in everything.entries}
+    for bad in ("/papers/new/feed.atom?category=cs%20CL", "/papers/new/2025-13-01/feed.atom"):
+        assert client.get(bad).status_code == 400
+
+
+def test_a_member_with_a_model_sees_each_group_by_interest(app: FastAPI, corpus: Database, settings: Settings) -> None:
+    from tests.functional.test_for_you import LIKED, give_signals, refit
+
+    with corpus.write() as session:  # the corpus's papers of 29-30 Oct, as if announced on DAY
+        announced = session.scalars(select(Paper).where(Paper.arxiv_id.like("2510.2%"))).all()
+        for paper in announced:  # Hugging Face's records carry no arXiv categories: give them one
+            paper.announced_on = DAY
+            paper.categories, paper.primary_category = paper.categories or "cs.AI", paper.primary_category or "cs.AI"
+    ada = make_user(corpus, "ada")
+    give_signals(corpus, ada)
+    refit(corpus, settings)
+    with TestClient(app) as client:
+        anonymous = client.get(f"/papers/new/{DAY}", params={"category": "cs"}).text
+        assert "most upvoted first" in anonymous and "Because you liked" not in anonymous
+        log_in(client, "ada")
+        page = client.get(f"/papers/new/{DAY}", params={"category": "cs"}).text
+    assert "ordered by" in page and "your interests" in page and "Because you liked" in page
+    order = re.findall(r'<h2 class="card-title math"><a href="/papers/([^"]+)">', page)
+    assert sorted(order) == sorted(re.findall(r'<h2 class="card-title math"><a href="/papers/([^"]+)">', anonymous))
+    with corpus.read() as session:
+        picks = rank_ids(session, settings, ada.id, [p.id for p in announced], limit=len(announced))
+        by_id = {p.id: p.arxiv_id for p in announced}
+    assert picks
+    kinds_on_page = kinds_of_page(page)
+    new_papers = [arxiv_id for arxiv_id in order if kinds_on_page[arxiv_id] == "new"]
+    picked_new = [by_id[p.paper_id] for p in picks if by_id[p.paper_id] in new_papers]
+    assert new_papers[: len(picked_new)] == picked_new  # the model's order first
+    # What the member already upvoted or saved follows the picks.
+    assert {arxiv_id for arxiv_id in new_papers[len(picked_new) :]} <= set(LIKED) | {"2510.24701"}
+
+
+@pytest.fixture
+def corpus(db: Database) -> Database:
+    load_corpus(db)
+    return db
+
+
+def kinds_of_page(page: str) -> dict[str, str]:
+    found = re.findall(r'<li class="card ([a-z-]+)">\s*<article>.*?<a href="/papers/([^"]+)">', page, re.S)
+    return {arxiv_id: kind for kind, arxiv_id in found}
