@@ -1,7 +1,7 @@
 """Filters in digests, personal feed keys, follows and saved searches (issue #15 items 1-4)
 
-Revision ID: 0011_feeds
-Revises: 0010
+Revision ID: 0012_feeds
+Revises: 0011_webhooks
 Create Date: 2026-12-02 15:00:00.000000
 
 subscriptions.filters holds the site's filter vocabulary as a query string; digest_outbox.sections the member's
@@ -16,8 +16,8 @@ from alembic import op
 
 from dailypapers.db import UTCDateTime
 
-revision: str = "0011_feeds"
-down_revision: str | None = "0010"
+revision: str = "0012_feeds"
+down_revision: str | None = "0011_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
