@@ -62,6 +62,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/digests.py
 	$(BIN)/python benchmarks/personalization.py
 	$(BIN)/python benchmarks/link_extraction.py
+	$(BIN)/python benchmarks/filters.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -7,7 +7,7 @@ from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.ingest.models import HarvestCheckpoint, PaperEnrichment
 from dailypapers.jobs.models import JobLease, JobRun, WorkClaim
 from dailypapers.papers.models import Author, DailyEntry, Paper, PaperAuthor
-from dailypapers.personal.models import InterestModelRow
+from dailypapers.personal.models import FeedKey, Follow, InterestModelRow, SavedSearch
 from dailypapers.search.models import PaperVector
 from dailypapers.votes.models import Vote
 from dailypapers.webhooks.models import Webhook, WebhookDelivery
@@ -22,6 +22,8 @@ __all__ = [
     "Comment",
     "DailyEntry",
     "Dismissal",
+    "FeedKey",
+    "Follow",
     "HarvestCheckpoint",
     "InterestModelRow",
     "JobLease",
@@ -31,6 +33,7 @@ __all__ = [
     "PaperAuthor",
     "PaperEnrichment",
     "PaperVector",
+    "SavedSearch",
     "Subscription",
     "User",
     "UserSession",

@@ -34,6 +34,19 @@ def load_days(db: Database, *paths: Path) -> ImportSummary:
     return summary
 
 
+# The Hugging Face day files carry no arXiv categories (a harvest adds them): ``load_days_with_categories``
+# gives the papers these, in turn by arXiv id, primary category first as arXiv lists them.
+CATEGORIES = ["cs.CV cs.AI", "cs.CL", "cs.RO cs.LG", "stat.ML cs.LG", "math.OC", "cs.CL cs.AI", "physics.comp-ph"]
+
+
+def load_days_with_categories(db: Database) -> None:
+    load_days(db)
+    with db.write() as session:
+        for i, paper in enumerate(session.scalars(select(Paper).order_by(Paper.arxiv_id))):
+            paper.categories = CATEGORIES[i % len(CATEGORIES)]
+            paper.primary_category = paper.categories.split()[0]
+
+
 def import_items(db: Database, items: list[DailyItem]) -> ImportSummary:
     summary = ImportSummary()
     summary.count(import_daily_items(db, items))

@@ -12,6 +12,7 @@ from dailypapers.api.schemas import DailyPaperOut, PaperOut, PaperWithCommentsOu
 from dailypapers.api.shapes import comment_event, daily_paper_out, paper_out, submitter_out
 from dailypapers.community import comments
 from dailypapers.papers import listings
+from dailypapers.papers.filters import FiltersDep
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.periods import Period, PeriodKind, parse_period
@@ -51,6 +52,7 @@ def period_params(date: str | None, week: str | None, month: str | None) -> Peri
 @router.get("/daily_papers", response_model=list[DailyPaperOut], response_model_exclude_none=True, responses=ERRORS)
 def daily_papers(
     session: SessionDep,
+    filters: FiltersDep,
     date: Annotated[str | None, period_query("A day, YYYY-MM-DD.", DAY_PATTERN)] = None,
     week: Annotated[str | None, period_query("An ISO week, YYYY-Www.", WEEK_PATTERN)] = None,
     month: Annotated[str | None, period_query("A month, YYYY-MM.", MONTH_PATTERN)] = None,
@@ -61,13 +63,16 @@ def daily_papers(
 ) -> list[DailyPaperOut]:
     """Papers on the daily feed, newest first or by trending score, as huggingface.co returns them.
 
-    At most one of ``date``, ``week`` and ``month`` narrows the listing to that period."""
+    At most one of ``date``, ``week`` and ``month`` narrows the listing to that period; the filters
+    (``category``, ``exclude_category``, ``exclude``, ``has_code``, ``min_upvotes``, ``author``) are the site's
+    one vocabulary, and a bad value is a 400 naming the parameter."""
     period = period_params(date, week, month)
     rows = listings.entries(
         session,
         period.start if period else None,
         period.end if period else None,
         submitter=submitter,
+        filters=filters,
         sort=sort,
         offset=p * limit,
         limit=limit,

@@ -14,11 +14,12 @@ from dailypapers.api.schemas import SearchResultOut
 from dailypapers.api.shapes import search_result_out
 from dailypapers.export import services as exports
 from dailypapers.export.formats import Format
+from dailypapers.papers.filters import FiltersDep
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.deps import SearchEngineDep
 from dailypapers.search.query import MAX_QUERY_CHARS, parse_query
 from dailypapers.search.services import Mode
-from dailypapers.search.views import MAX_FILTER_CHARS, make_filters
+from dailypapers.search.views import make_filters
 from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -30,6 +31,7 @@ MAX_SEARCH_LIMIT = 120
 def search_papers(
     session: SessionDep,
     engine: SearchEngineDep,
+    paper_filters: FiltersDep,
     # maxLength documents the handler's own check, whose 400 says how long the query was.
     q: Annotated[
         str,
@@ -60,11 +62,6 @@ def search_papers(
             json_schema_extra={"pattern": DAY_PATTERN},
         ),
     ] = None,
-    category: Annotated[
-        list[str] | None, Query(description="arXiv categories (any of).", max_length=MAX_FILTER_CHARS)
-    ] = None,
-    author: Annotated[str | None, Query(description="Part of an author's name.", max_length=MAX_FILTER_CHARS)] = None,
-    has_code: Annotated[bool, Query(description="Only papers with a code repository.")] = False,
     format: Annotated[
         Format | None, Query(description="bibtex, ris or csl-json: the hits as a citation file instead of JSON.")
     ] = None,
@@ -74,7 +71,7 @@ def search_papers(
     ``<mark>``), with the arXiv id also at the top level."""
     if len(q) > MAX_QUERY_CHARS:
         raise HTTPException(400, f"the query is {len(q):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
-    filters = make_filters(published_from, published_until, category or [], author, has_code)
+    filters = make_filters(published_from, published_until, paper_filters)
     query = parse_query(q, filters)
     ranked = engine.ranked_ids(session, query, mode, limit)
     ids = [paper_id for paper_id, _ in ranked]

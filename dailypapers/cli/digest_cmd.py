@@ -19,6 +19,7 @@ from dailypapers.digests.outbox import compose, drain
 from dailypapers.digests.schedule import DigestPeriod, covering, latest_due
 from dailypapers.email.interfaces import ConsoleSender
 from dailypapers.email.smtp import SmtpConfigError, SmtpSender
+from dailypapers.personal.digest_sections import FollowsAndSearches
 from dailypapers.personal.services import ModelPersonalizer
 
 app = typer.Typer(help="E-mail digests: preview one, or send a period's digests now.", no_args_is_help=True)
@@ -58,7 +59,7 @@ def preview(
             digests = PeriodDigests.load(session, settings, chosen_period)
             token = quote(subscriptions.manage_token(settings, subscription))
             rendered = digests.render(
-                digests.choose(subscription),
+                digests.choose(subscription, session),
                 [],
                 f"{settings.base_url}/subscriptions/manage?token={token}",
                 f"{settings.base_url}/unsubscribe?token={token}",
@@ -85,7 +86,14 @@ def send(
     db = database(settings)
     chosen = _period(settings, period, date)
     try:
-        summary = compose(db, settings, chosen, ModelPersonalizer(settings), dry_run=dry_run)
+        summary = compose(
+            db,
+            settings,
+            chosen,
+            ModelPersonalizer(settings),
+            dry_run=dry_run,
+            member_sections=FollowsAndSearches(settings),
+        )
         say(out, f"{chosen.key}: {summary}")
         if dry_run:
             return

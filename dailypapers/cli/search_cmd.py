@@ -9,6 +9,7 @@ from rich.table import Table
 
 from dailypapers.cli.common import database, fail, out, progress
 from dailypapers.config import Settings
+from dailypapers.papers.filters import InvalidFilter, parse_filters
 from dailypapers.search.embedder import get_embedder
 from dailypapers.search.query import Filters, InvalidQuery, parse_query
 from dailypapers.search.services import Mode, SearchEngine
@@ -30,8 +31,11 @@ def search(
     settings = Settings()
     db = database(settings)
     try:
-        parsed = parse_query(query, Filters(categories=tuple(category), author=author, has_code=has_code))
-    except InvalidQuery as exc:
+        paper_filters = parse_filters(
+            {"category": category, "author": [author] if author else [], "has_code": ["true" if has_code else ""]}
+        )
+        parsed = parse_query(query, Filters(paper=paper_filters))
+    except (InvalidQuery, InvalidFilter) as exc:
         raise fail(str(exc), code=2) from None
     try:
         engine = SearchEngine(db, settings)

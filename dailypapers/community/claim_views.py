@@ -1,15 +1,12 @@
-"""Authorship: claiming an author entry, the curators' queue, and author pages."""
+"""Authorship: claiming an author entry and the curators' queue (author pages: pages/author.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from dailypapers.accounts.auth import CuratorUser, CurrentUser
 from dailypapers.community import claims
-from dailypapers.community.profiles import AUTHOR_PAGE_SIZE, author_profile
 from dailypapers.papers.lookup import paper_or_404
 from dailypapers.web.deps import CsrfChecked, DatabaseDep, SessionDep
 from dailypapers.web.forms import see_other
@@ -42,14 +39,3 @@ def decide(claim_id: IdPath, decision: str, db: DatabaseDep, user: CuratorUser) 
     except claims.ClaimRefused as exc:
         raise HTTPException(404, str(exc)) from exc
     return see_other("/curate")
-
-
-@router.get("/authors/{author_id}")
-def author_page(
-    request: Request, author_id: IdPath, session: SessionDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1
-) -> Response:
-    profile = author_profile(session, author_id, page)
-    if profile is None:
-        raise HTTPException(404, "No such author.")
-    context = {**vars(profile), "page": page, "page_size": AUTHOR_PAGE_SIZE}
-    return render(request, "community/author.html", context)

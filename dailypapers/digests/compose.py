@@ -8,10 +8,13 @@ string joins: that is what makes 10,000 digests a few seconds of work.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 import css_inline
 from jinja2 import Environment
@@ -24,6 +27,7 @@ from dailypapers.config import Settings
 from dailypapers.digests.models import Frequency, Subscription
 from dailypapers.digests.schedule import DigestPeriod
 from dailypapers.papers.categories import in_categories
+from dailypapers.papers.filters import condition, parse_query_string
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.web.templating import TEMPLATES_DIR, long_date, make_templates
 
@@ -89,6 +93,31 @@ class Personalizer(Protocol):
     def rank(self, session: Session, user_id: int, candidate_ids: list[int], limit: int) -> list[int]: ...
 
 
+class MemberSections(Protocol):
+    """A member's own digest sections after "for you" (personal.digest_sections.FollowsAndSearches): for a
+    subscriber with an account, [(heading, paper ids)] for the period, e.g. "From authors you follow". The papers
+    need not be on the period's feed (a followed author's new arXiv paper): ``PeriodDigests.ensure`` renders
+    them."""
+
+    def sections(
+        self, session: Session, user_id: int, first_day: dt.date, last_day: dt.date, limit: int
+    ) -> list[tuple[str, list[int]]]: ...
+
+
+class NoSections:
+    """No member sections (tests, and callers without follows or saved searches)."""
+
+    def sections(
+        self,
+        session: Session,  # noqa: ARG002 (the protocol's signature)
+        user_id: int,  # noqa: ARG002
+        first_day: dt.date,  # noqa: ARG002
+        last_day: dt.date,  # noqa: ARG002
+        limit: int,  # noqa: ARG002
+    ) -> list[tuple[str, list[int]]]:
+        return []
+
+
 class NoPersonalization:
     """No "for you" section: digests hold the trending section only (tests, and callers without models)."""
 
@@ -127,6 +156,24 @@ def _has_phrase(haystack: str, phrase: str) -> bool:
     return False
 
 
+def digest_paper(settings: Settings, env: Environment, paper: Paper) -> DigestPaper:
+    """One paper's HTML (CSS inlined) and text block, rendered once per period."""
+    title = math_as_text(paper.title)
+    url = f"{settings.base_url}/papers/{paper.arxiv_id}"
+    authors = authors_line(paper.author_names)
+    summary = short_summary(paper)
+    html = env.get_template("digests/_paper.html").render(
+        url=url, title=title, authors=authors, summary=summary, upvotes=paper.upvotes
+    )
+    return DigestPaper(
+        paper_id=paper.id,
+        categories=frozenset(paper.category_list),
+        haystack=f"{paper.title}\n{paper.abstract}".lower(),
+        html=css_inline.inline_fragment(html, email_css()),
+        text=f"{title}\n▲ {paper.upvotes} · {authors}\n{summary}\n{url}\n",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedDigest:
     subject: str
@@ -143,6 +190,8 @@ class PeriodDigests:
     papers: list[DigestPaper]
     env: Environment  # the site's Jinja environment, built once per period
     by_id: dict[int, DigestPaper] = field(init=False)
+    # Per distinct filter query string (most subscribers share a few): the candidates that pass it.
+    passing: dict[str, frozenset[int]] = field(init=False, default_factory=dict)
     shell_html: str = field(init=False)
     heading: str = field(init=False)
 
@@ -175,48 +224,63 @@ class PeriodDigests:
             .limit(MAX_CANDIDATES)
         )
         env = make_templates(settings).env
-        fragment = env.get_template("digests/_paper.html")
-        papers = []
-        for paper in session.scalars(query):
-            title = math_as_text(paper.title)
-            url = f"{settings.base_url}/papers/{paper.arxiv_id}"
-            authors = authors_line(paper.author_names)
-            summary = short_summary(paper)
-            html = fragment.render(url=url, title=title, authors=authors, summary=summary, upvotes=paper.upvotes)
-            text = f"{title}\n▲ {paper.upvotes} · {authors}\n{summary}\n{url}\n"
-            papers.append(
-                DigestPaper(
-                    paper_id=paper.id,
-                    categories=frozenset(paper.category_list),
-                    haystack=f"{paper.title}\n{paper.abstract}".lower(),
-                    html=css_inline.inline_fragment(html, email_css()),
-                    text=text,
-                )
-            )
+        papers = [digest_paper(settings, env, paper) for paper in session.scalars(query)]
         return cls(settings, period, papers, env)
 
-    def choose(self, subscription: Subscription) -> list[int]:
-        """The top papers of the period that pass the subscriber's filters (trending order)."""
+    def ensure(self, session: Session, paper_ids: list[int]) -> None:
+        """Render the papers of members' own sections that are not among the period's candidates."""
+        missing = [i for i in paper_ids if i not in self.by_id]
+        if missing:
+            for paper in session.scalars(select(Paper).where(Paper.id.in_(missing))):
+                self.by_id[paper.id] = digest_paper(self.settings, self.env, paper)
+
+    def passing_filters(self, session: Session, query_string: str) -> frozenset[int]:
+        """The candidates that pass a stored filter query string (papers/filters.py: one SQL query per distinct
+        string and period, the same clause every listing applies)."""
+        if query_string not in self.passing:
+            wanted = parse_query_string(parse_qsl(query_string))
+            ids = select(Paper.id).where(Paper.id.in_(list(self.by_id)), condition(wanted))
+            self.passing[query_string] = frozenset(session.scalars(ids))
+        return self.passing[query_string]
+
+    def choose(self, subscription: Subscription, session: Session | None = None) -> list[int]:
+        """The top papers of the period that pass the subscriber's filters (trending order); a subscription
+        with stored filters (``Subscription.filters``) needs the ``session`` to apply them."""
         filters = Filters.of(subscription)
+        passing: frozenset[int] | None = None
+        if subscription.filters:
+            if session is None:
+                raise ValueError("choosing for a subscription with filters needs a session")
+            passing = self.passing_filters(session, subscription.filters)
         chosen = []
         for paper in self.papers:
-            if filters.match(paper):
+            if (passing is None or paper.paper_id in passing) and filters.match(paper):
                 chosen.append(paper.paper_id)
                 if len(chosen) == self.settings.digest_size:
                     break
         return chosen
 
     def render(
-        self, paper_ids: list[int], personal_ids: list[int], manage_url: str, unsubscribe_url: str
+        self,
+        paper_ids: list[int],
+        personal_ids: list[int],
+        manage_url: str,
+        unsubscribe_url: str,
+        sections: Sequence[tuple[str, Sequence[int]]] = (),
     ) -> RenderedDigest:
+        """The e-mail: "For you", then the member's own ``sections`` ([heading, ids] each, papers ``ensure``d),
+        then trending (headed only when another section precedes it)."""
         trending = [self.by_id[i] for i in paper_ids if i in self.by_id]
-        personal = [self.by_id[i] for i in personal_ids if i in self.by_id]
+        headed = [("For you", [self.by_id[i] for i in personal_ids if i in self.by_id])]
+        for heading, ids in sections:
+            headed.append((heading, [self.by_id[i] for i in ids if i in self.by_id]))
         html_sections, text_sections = [], []
-        if personal:
-            html_sections.append('<h2 class="section" style="font-size: 16px; color: #5f6368;">For you</h2>')
-            html_sections.extend(p.html for p in personal)
-            text_sections.append("FOR YOU\n\n" + "\n".join(p.text for p in personal))
-        if personal and trending:
+        shown = [(heading, papers) for heading, papers in headed if papers]
+        for heading, papers in shown:
+            html_sections.append(f'<h2 class="section" style="font-size: 16px; color: #5f6368;">{escape(heading)}</h2>')
+            html_sections.extend(p.html for p in papers)
+            text_sections.append(f"{heading.upper()}\n\n" + "\n".join(p.text for p in papers))
+        if shown and trending:
             html_sections.append('<h2 class="section" style="font-size: 16px; color: #5f6368;">Trending</h2>')
             text_sections.append("TRENDING")
         html_sections.extend(p.html for p in trending)
@@ -226,7 +290,7 @@ class PeriodDigests:
             .replace("%%MANAGE%%", str(escape(manage_url)))
             .replace("%%UNSUBSCRIBE%%", str(escape(unsubscribe_url)))
         )
-        count = len(trending) + len(personal)
+        count = len(trending) + sum(len(papers) for _, papers in shown)
         text = (
             f"{self.settings.site_name}: {self.heading}\n\n"
             + "\n".join(text_sections)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +39,8 @@ class Subscription(Base):
     frequency: Mapped[str] = mapped_column(String(10), default=Frequency.daily.value)
     categories: Mapped[str] = mapped_column(Text, default="")  # space-separated; "cs" matches every cs.* category
     keywords: Mapped[str] = mapped_column(Text, default="")  # comma-separated phrases
+    # The site's filter vocabulary as a canonical query string (papers/filters.py), e.g. "exclude=survey".
+    filters: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(20), default=SubscriptionStatus.pending.value, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Bumped when the address unsubscribes or re-subscribes: links signed for an older version stop working,
@@ -73,6 +76,13 @@ class OutboxMessage(Base):
     message_id: Mapped[str] = mapped_column(String(200))
     paper_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the trending section, in order
     personal_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the "for you" section
+    # A member's own sections, after "for you": [["From authors you follow", [ids]], ["Saved searches", [ids]]].
+    sections: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+
+    def section_ids(self) -> list[tuple[str, list[int]]]:
+        """``sections`` as (heading, ids), whatever JSON gave back."""
+        return [(str(heading), [int(i) for i in ids]) for heading, ids in self.sections or []]
+
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Pending: not before this time (a retry's backoff). Sending: the sender's lease, after which another
     # sender may take the row back (jobs.locks.holder_id of that sender in ``claimed_by``).

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.db import Database, insert_ignoring_conflicts, utcnow
-from dailypapers.digests.compose import NoPersonalization, PeriodDigests, Personalizer
+from dailypapers.digests.compose import MemberSections, NoPersonalization, NoSections, PeriodDigests, Personalizer
 from dailypapers.digests.models import Frequency, OutboxMessage, OutboxStatus, Subscription, SubscriptionStatus
 from dailypapers.digests.schedule import DigestPeriod, covering
 from dailypapers.digests.subscriptions import manage_token
@@ -90,9 +90,11 @@ def compose(
     period: DigestPeriod,
     personalizer: Personalizer | None = None,
     dry_run: bool = False,
+    member_sections: MemberSections | None = None,
 ) -> ComposeSummary:
     """Fill the outbox for ``period``; ``dry_run`` chooses the papers but writes nothing."""
     personalizer = personalizer or NoPersonalization()
+    member_sections = member_sections or NoSections()
     summary = ComposeSummary()
     with db.read() as session:
         subscribers = _subscribers_without_row(session, period)
@@ -104,12 +106,21 @@ def compose(
         candidate_ids = [p.paper_id for p in digests.papers]
         rows = []
         for subscription in subscribers:
-            chosen = digests.choose(subscription)
+            chosen = digests.choose(subscription, session)
             personal: list[int] = []
+            own: list[tuple[str, list[int]]] = []
             if subscription.user_id is not None:
                 personal = personalizer.rank(session, subscription.user_id, candidate_ids, settings.digest_size)
-                chosen = [i for i in chosen if i not in personal]
-            status = OutboxStatus.pending if chosen or personal else OutboxStatus.empty
+                shown = set(personal)
+                for heading, ids in member_sections.sections(
+                    session, subscription.user_id, period.period.start, period.period.end, settings.digest_size
+                ):
+                    fresh = [i for i in ids if i not in shown]
+                    shown.update(fresh)
+                    if fresh:
+                        own.append((heading, fresh))
+                chosen = [i for i in chosen if i not in shown]
+            status = OutboxStatus.pending if chosen or personal or own else OutboxStatus.empty
             summary.composed += status is OutboxStatus.pending
             summary.empty += status is OutboxStatus.empty
             rows.append(
@@ -121,6 +132,7 @@ def compose(
                     "message_id": message_id(settings, subscription.id, period.key),
                     "paper_ids": chosen,
                     "personal_ids": personal,
+                    "sections": [[heading, ids] for heading, ids in own],
                     "attempts": 0,
                     "created_at": utcnow(),
                 }
@@ -141,7 +153,7 @@ def build_message(
     token = quote(manage_token(settings, subscription))
     manage_url = f"{settings.base_url}/subscriptions/manage?token={token}"
     unsubscribe_url = f"{settings.base_url}/unsubscribe?token={token}"
-    rendered = digests.render(row.paper_ids, row.personal_ids, manage_url, unsubscribe_url)
+    rendered = digests.render(row.paper_ids, row.personal_ids, manage_url, unsubscribe_url, row.section_ids())
     message = new_message(settings, row.recipient, rendered.subject, message_id=row.message_id)
     message["List-Id"] = f"{settings.site_name} digest <digest.{mail_domain(settings)}>"
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
@@ -281,6 +293,10 @@ def drain(
         if row.period not in digests:
             with db.read() as session:
                 digests[row.period] = PeriodDigests.load(session, settings, parse_period_key(row.period))
+        own = [i for _, ids in row.section_ids() for i in ids]
+        if own:  # members' own sections may hold papers that are not the period's candidates
+            with db.read() as session:
+                digests[row.period].ensure(session, own)
         message = build_message(settings, digests[row.period], row, subscription)
         wait = last_send + interval - time.monotonic()
         if wait > 0:

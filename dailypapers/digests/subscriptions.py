@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from dailypapers.config import Settings
 from dailypapers.db import utcnow
 from dailypapers.digests.models import Frequency, Subscription, SubscriptionStatus
 from dailypapers.errors import Refused
+from dailypapers.papers.filters import InvalidFilter, parse_query_string
 from dailypapers.signing import InvalidToken, sign, unsign
 
 MAX_CATEGORIES = 20
@@ -167,10 +169,27 @@ def from_manage_token(session: Session, settings: Settings, token: str) -> Subsc
     return _from_token(session, settings, "digest-manage", token, LINK_FOREVER_SECONDS)
 
 
-def update_preferences(subscription: Subscription, frequency: str, categories: str, keywords: str) -> Subscription:
+def clean_filters(text: str) -> str:
+    """A filter query string (``exclude=survey&has_code=true``, as in a listing's address), canonical."""
+    _no_line_breaks("filters", text)
+    try:
+        return parse_query_string(parse_qsl(text.strip().lstrip("?"), keep_blank_values=True)).query_string()
+    except InvalidFilter as exc:
+        raise SubscriptionRefused(str(exc)) from None
+
+
+def update_preferences(
+    subscription: Subscription,
+    frequency: str,
+    categories: str,
+    keywords: str,
+    filters: str | None = None,
+) -> Subscription:
     subscription.frequency = parse_frequency(frequency).value
     subscription.categories = clean_categories(categories)
     subscription.keywords = clean_keywords(keywords)
+    if filters is not None:
+        subscription.filters = clean_filters(filters)
     if subscription.status == SubscriptionStatus.paused.value:
         subscription.status, subscription.bounces = SubscriptionStatus.active.value, 0  # saving resumes it
     subscription.changed_at = utcnow()

@@ -13,6 +13,7 @@ from dailypapers.digests.schedule import latest_due
 from dailypapers.email.interfaces import ConsoleSender
 from dailypapers.email.smtp import SmtpSender
 from dailypapers.jobs.scheduler import Job, JobContext
+from dailypapers.personal.digest_sections import FollowsAndSearches
 from dailypapers.personal.services import ModelPersonalizer
 
 DIGEST_JOB_INTERVAL_SECONDS = 300.0
@@ -24,7 +25,13 @@ def run_digests(ctx: JobContext) -> str:
         period = latest_due(frequency, utcnow(), ctx.settings)
         if period is None:
             continue
-        summary = compose(ctx.db, ctx.settings, period, ModelPersonalizer(ctx.settings))
+        summary = compose(
+            ctx.db,
+            ctx.settings,
+            period,
+            ModelPersonalizer(ctx.settings),
+            member_sections=FollowsAndSearches(ctx.settings),
+        )
         if summary.composed or summary.empty:
             reports.append(f"{period.key}: {summary}")
     sender = SmtpSender(ctx.settings) if ctx.settings.email_backend == "smtp" else ConsoleSender()

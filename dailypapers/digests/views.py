@@ -122,11 +122,12 @@ def manage(
     frequency: Field = "daily",
     categories: Field = "",
     keywords: Field = "",
+    filters: Field = "",
 ) -> Response:
     try:
         with db.write() as session:
             subscription = subscriptions.from_manage_token(session, settings, token)
-            subscriptions.update_preferences(subscription, frequency, categories, keywords)
+            subscriptions.update_preferences(subscription, frequency, categories, keywords, filters)
     except InvalidToken as exc:
         return _invalid(request, exc)
     except subscriptions.SubscriptionRefused as exc:

@@ -18,10 +18,11 @@ MAX_AUTHORS_LISTED = 20
 EMPTY_FEED_UPDATED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
-def _entry_updated(entry: DailyEntry, paper: Paper) -> dt.datetime:
+def _entry_updated(entry: DailyEntry | None, paper: Paper) -> dt.datetime:
     """When the entry last changed: listed on the feed, or its paper's metadata updated (a new version). Stored
-    instants only, so the value is the same on every request and after a re-import that changed nothing."""
-    return max(entry.submitted_at, paper.modified_at)
+    instants only, so the value is the same on every request and after a re-import that changed nothing. A
+    paper that is on no daily feed (a personal feed's harvested paper) changes with its metadata only."""
+    return max(entry.submitted_at, paper.modified_at) if entry is not None else paper.modified_at
 
 
 def build_feed(
@@ -30,11 +31,14 @@ def build_feed(
     title: str,
     page_path: str,
     feed_path: str,
-    rows: Sequence[tuple[DailyEntry, Paper]],
+    rows: Sequence[tuple[DailyEntry | None, Paper]],
+    subtitle: str = "most upvoted first",
 ) -> bytes:
     """A listing's feed: each entry is updated when it was listed or its paper changed, whichever is later."""
     items = [(paper, _entry_updated(entry, paper)) for entry, paper in rows]
-    return build_paper_feed(settings, title=title, page_path=page_path, feed_path=feed_path, items=items)
+    return build_paper_feed(
+        settings, title=title, page_path=page_path, feed_path=feed_path, items=items, subtitle=subtitle
+    )
 
 
 def build_paper_feed(

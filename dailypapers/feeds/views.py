@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -14,7 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from dailypapers.config import Settings
 from dailypapers.feeds.atom import build_feed, build_paper_feed
 from dailypapers.papers import listings
-from dailypapers.papers.announced import latest_announcement_day, papers_announced, parse_category, parse_day
+from dailypapers.papers.announced import latest_announcement_day, papers_announced, parse_day
+from dailypapers.papers.filters import FiltersDep, PaperFilters
 from dailypapers.papers.models import Paper, PaperAuthor
 from dailypapers.papers.periods import Period, PeriodKind, day_period, parse_period
 from dailypapers.web.deps import SessionDep, SettingsDep
@@ -26,45 +25,54 @@ ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 MAX_FEED_ENTRIES = 1000
 
 
-def _feed(session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str) -> Response:
-    rows = listings.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES, with_authors=True)
-    body = build_feed(settings, title=period.label, page_path=page_path, feed_path=feed_path, rows=rows)
+def _feed(
+    session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str, filters: PaperFilters
+) -> Response:
+    rows = listings.entries(
+        session, period.start, period.end, filters=filters, limit=MAX_FEED_ENTRIES, with_authors=True
+    )
+    body = build_feed(
+        settings, title=period.label, page_path=filters.url(page_path), feed_path=filters.url(feed_path), rows=rows
+    )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/feed.atom")
-def latest_feed(session: SessionDep, settings: SettingsDep) -> Response:
+def latest_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     day = listings.latest_day(session)
     if day is None:
         raise HTTPException(404, "There are no papers yet, so there is no feed.")
-    return _feed(session, settings, day_period(day), "/", "/feed.atom")
+    return _feed(session, settings, day_period(day), "/", "/feed.atom", filters)
 
 
 @router.get("/papers/{kind:period}/{slug}/feed.atom")
-def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep) -> Response:
+def period_feed(kind: str, slug: str, session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     period = parse_period(PeriodKind(kind), slug)
-    return _feed(session, settings, period, period.path, f"{period.path}/feed.atom")
+    return _feed(session, settings, period, period.path, f"{period.path}/feed.atom", filters)
 
 
 TRENDING_FEED_ENTRIES = 50
 
 
 @router.get("/papers/trending/feed.atom")
-def trending_feed(session: SessionDep, settings: SettingsDep) -> Response:
+def trending_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     """The top of the trending list (the same order as /papers/trending)."""
-    rows = listings.entries(session, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True)
+    rows = listings.entries(
+        session, filters=filters, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True
+    )
     body = build_feed(
-        settings, title="Trending", page_path="/papers/trending", feed_path="/papers/trending/feed.atom", rows=rows
+        settings,
+        title="Trending",
+        page_path=filters.url("/papers/trending"),
+        feed_path=filters.url("/papers/trending/feed.atom"),
+        rows=rows,
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
-NewCategory = Annotated[str | None, Query(max_length=41, description="An arXiv category (cs.CL) or archive (cs).")]
-
-
-def _new_feed(session: Session, settings: Settings, day: dt.date | None, category: str | None) -> Response:
-    wanted = [category] if category else settings.category_list
-    announced = papers_announced(session, day, wanted)[:MAX_FEED_ENTRIES] if day else []
+def _new_feed(session: Session, settings: Settings, day: dt.date | None, filters: PaperFilters) -> Response:
+    wanted = list(filters.categories) or settings.category_list
+    announced = papers_announced(session, day, wanted, filters)[:MAX_FEED_ENTRIES] if day else []
     loaded = {
         paper.id: paper
         for paper in session.scalars(
@@ -73,14 +81,13 @@ def _new_feed(session: Session, settings: Settings, day: dt.date | None, categor
             .options(selectinload(Paper.authors).joinedload(PaperAuthor.author))
         )
     }
-    query = f"?category={quote(category)}" if category else ""
     page_path = f"/papers/new/{day.isoformat()}" if day else "/papers/new"
-    scope = category or " ".join(wanted) or "all categories"
+    scope = " ".join(wanted) or "all categories"
     body = build_paper_feed(
         settings,
         title=f"New on arXiv · {scope}" + (f" · {day.isoformat()}" if day else ""),
-        page_path=page_path + query,
-        feed_path=f"{page_path}/feed.atom{query}",
+        page_path=filters.url(page_path),
+        feed_path=filters.url(f"{page_path}/feed.atom"),
         # A paper's entry changes when its record does (a new version, a fix), never on a re-request.
         items=[(loaded[p.paper_id], loaded[p.paper_id].modified_at) for p in announced],
         subtitle="new submissions, cross-lists and replacements, most upvoted first",
@@ -89,11 +96,11 @@ def _new_feed(session: Session, settings: Settings, day: dt.date | None, categor
 
 
 @router.get("/papers/new/feed.atom")
-def new_latest_feed(session: SessionDep, settings: SettingsDep, category: NewCategory = None) -> Response:
+def new_latest_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     """The latest announcement day's new papers (the same order as /papers/new)."""
-    return _new_feed(session, settings, latest_announcement_day(session), parse_category(category))
+    return _new_feed(session, settings, latest_announcement_day(session), filters)
 
 
 @router.get("/papers/new/{day}/feed.atom")
-def new_day_feed(day: str, session: SessionDep, settings: SettingsDep, category: NewCategory = None) -> Response:
-    return _new_feed(session, settings, parse_day(day), parse_category(category))
+def new_day_feed(day: str, session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
+    return _new_feed(session, settings, parse_day(day), filters)

@@ -30,6 +30,7 @@ from dailypapers.mcp.schemas import (
 from dailypapers.mcp.state import ToolContext, find_paper, refusals, state_of
 from dailypapers.papers import announced as announcements
 from dailypapers.papers import listings
+from dailypapers.papers.filters import InvalidFilter, PaperFilters, parse_filters
 from dailypapers.papers.ids import InvalidArxivId
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.periods import InvalidPeriod, PeriodKind, day_period, parse_day, parse_period
@@ -54,6 +55,44 @@ PaperId = Annotated[
 ]
 
 
+Categories = Annotated[
+    list[str],
+    Field(max_length=MAX_CATEGORIES, description="arXiv categories (any of), e.g. ['cs.CL']; 'cs' is the archive."),
+]
+ExcludeCategories = Annotated[
+    list[str], Field(max_length=MAX_CATEGORIES, description="arXiv categories or archives to leave out.")
+]
+ExcludeWords = Annotated[
+    list[str], Field(max_length=MAX_CATEGORIES, description="Words: papers whose title or abstract has one are out.")
+]
+HasCode = Annotated[bool, Field(description="Only papers with a code repository.")]
+MinUpvotes = Annotated[
+    int | None, Field(ge=0, le=1_000_000, description="Only papers with at least this many upvotes.")
+]
+Author = Annotated[str | None, Field(description="Part of an author's name.", max_length=MAX_FILTER_CHARS)]
+
+
+def paper_filters(
+    category: list[str],
+    exclude_category: list[str],
+    exclude: list[str],
+    has_code: bool,
+    min_upvotes: int | None,
+    author: str | None,
+) -> PaperFilters:
+    """The tools' filter arguments, validated by the one parser the pages and the API use."""
+    return parse_filters(
+        {
+            "category": category,
+            "exclude_category": exclude_category,
+            "exclude": exclude,
+            "has_code": ["true" if has_code else ""],
+            "min_upvotes": [str(min_upvotes)] if min_upvotes is not None else [],
+            "author": [author] if author else [],
+        }
+    )
+
+
 def daily(
     ctx: ToolContext,
     date: Day = None,
@@ -68,6 +107,12 @@ def daily(
     sort: Annotated[Sort, Field(description="upvotes (featured first), publishedAt (newest first) or trending.")] = (
         Sort.upvotes
     ),
+    category: Categories = [],  # noqa: B006 (pydantic copies defaults; the schema shows [])
+    exclude_category: ExcludeCategories = [],  # noqa: B006
+    exclude: ExcludeWords = [],  # noqa: B006
+    has_code: HasCode = False,
+    min_upvotes: MinUpvotes = None,
+    author: Author = None,
     page: Page = 1,
     limit: PageSize = 20,
 ) -> Listing:
@@ -77,7 +122,8 @@ def daily(
     if len(given) > 1:
         raise ToolError("Give at most one of date, week and month.")
     state = state_of(ctx)
-    with refusals(InvalidPeriod), state.db.read() as session:
+    with refusals(InvalidPeriod, InvalidFilter), state.db.read() as session:
+        filters = paper_filters(category, exclude_category, exclude, has_code, min_upvotes, author)
         if given:
             period = parse_period(*given[0])
         else:
@@ -85,7 +131,9 @@ def daily(
             if latest is None:
                 return Listing(period=None, label="No papers yet", total=0, page=page, papers=[])
             period = day_period(latest)
-        conditions = listings.entry_filters(period.start, period.end, (q or "").strip() or None, submitter or None)
+        conditions = listings.entry_filters(
+            period.start, period.end, (q or "").strip() or None, submitter or None, filters
+        )
         result = listings.cards_where(session, conditions, sort, (page - 1) * limit, limit)
     base = state.settings.base_url
     return Listing(
@@ -97,12 +145,23 @@ def daily(
     )
 
 
-def trending(ctx: ToolContext, page: Page = 1, limit: PageSize = 20) -> Listing:
+def trending(
+    ctx: ToolContext,
+    category: Categories = [],  # noqa: B006 (pydantic copies defaults; the schema shows [])
+    exclude_category: ExcludeCategories = [],  # noqa: B006
+    exclude: ExcludeWords = [],  # noqa: B006
+    has_code: HasCode = False,
+    min_upvotes: MinUpvotes = None,
+    author: Author = None,
+    page: Page = 1,
+    limit: PageSize = 20,
+) -> Listing:
     """Trending papers: everything on the feed ranked by the trending score (upvotes with gravity on age, the
-    formula of /papers/trending), best first."""
+    formula of /papers/trending), best first, with the site's filters."""
     state = state_of(ctx)
-    with refusals(), state.db.read() as session:
-        result = listings.trending(session, offset=(page - 1) * limit, limit=limit)
+    with refusals(InvalidFilter), state.db.read() as session:
+        filters = paper_filters(category, exclude_category, exclude, has_code, min_upvotes, author)
+        result = listings.trending(session, filters=filters, offset=(page - 1) * limit, limit=limit)
     base = state.settings.base_url
     papers = [card_out(base, card) for card in result.cards]
     return Listing(period=None, label="Trending", total=result.total, page=page, papers=papers)
@@ -114,23 +173,28 @@ def new_on_arxiv(
         str | None, Field(description="An announcement day, YYYY-MM-DD; none: the latest.", max_length=40)
     ] = None,
     category: Annotated[
-        str | None,
+        list[str],
         Field(
-            description="An arXiv category (cs.CL) or archive (cs); none: the site's configured categories.",
-            max_length=41,
+            max_length=MAX_CATEGORIES,
+            description="arXiv categories or archives (cs.CL, cs); none: the site's configured categories.",
         ),
-    ] = None,
+    ] = [],  # noqa: B006 (pydantic copies defaults; the schema shows [])
+    exclude_category: ExcludeCategories = [],  # noqa: B006
+    exclude: ExcludeWords = [],  # noqa: B006
+    has_code: HasCode = False,
+    min_upvotes: MinUpvotes = None,
+    author: Author = None,
 ) -> NewOnArxiv:
     """New on arXiv: everything arXiv announced on one day in a category or archive, as arXiv lists it (new
     submissions, then cross-lists, then replacements, each by upvotes); the same listing as /papers/new and
     /api/papers/new. Unlike daily, it is not limited to papers put on the feed."""
     state = state_of(ctx)
-    with refusals(InvalidPeriod, announcements.InvalidAnnouncementQuery):
-        wanted = announcements.parse_category(category)
+    with refusals(InvalidFilter):
+        filters = paper_filters(category, exclude_category, exclude, has_code, min_upvotes, author)
     with refusals(InvalidPeriod), state.db.read() as session:
         day = parse_day(date) if date else announcements.latest_announcement_day(session)
-        categories = [wanted] if wanted else state.settings.category_list
-        papers = announcements.papers_announced(session, day, categories) if day else []
+        categories = list(filters.categories) or state.settings.category_list
+        papers = announcements.papers_announced(session, day, categories, filters) if day else []
     base = state.settings.base_url
     return NewOnArxiv(
         date=day,
@@ -167,28 +231,23 @@ def search(
     ] = Mode.hybrid,
     published_from: Annotated[Day, Field(description="Published on or after this day, YYYY-MM-DD.")] = None,
     published_until: Annotated[Day, Field(description="Published on or before this day, YYYY-MM-DD.")] = None,
-    category: Annotated[
-        list[str],
-        Field(
-            max_length=MAX_CATEGORIES,
-            description="arXiv categories (any of), e.g. ['cs.CL', 'cs.LG'].",
-        ),
-    ] = [],  # noqa: B006 (pydantic copies defaults; the schema shows [])
-    author: Annotated[str | None, Field(description="Part of an author's name.", max_length=MAX_FILTER_CHARS)] = None,
-    has_code: Annotated[bool, Field(description="Only papers with a code repository.")] = False,
+    category: Categories = [],  # noqa: B006 (pydantic copies defaults; the schema shows [])
+    exclude_category: ExcludeCategories = [],  # noqa: B006
+    exclude: ExcludeWords = [],  # noqa: B006
+    has_code: HasCode = False,
+    min_upvotes: MinUpvotes = None,
+    author: Author = None,
     page: Annotated[int, Field(ge=1, le=25, description="Page number, from 1.")] = 1,
     limit: Annotated[int, Field(ge=1, le=20, description="Results per page, 1 to 20.")] = 10,
 ) -> SearchResults:
     """Search every paper the site knows (not only those on the feed), by keyword, meaning or both, with
     filters; the same search as /search and /api/papers/search."""
     state = state_of(ctx)
-    with refusals(InvalidPeriod, InvalidQuery):
+    with refusals(InvalidPeriod, InvalidQuery, InvalidFilter):
         filters = Filters(
             published_from=parse_day(published_from) if published_from else None,
             published_until=parse_day(published_until) if published_until else None,
-            categories=tuple(c.strip() for c in category if c.strip()),
-            author=(author or "").strip() or None,
-            has_code=has_code,
+            paper=paper_filters(category, exclude_category, exclude, has_code, min_upvotes, author),
         )
         query = parse_query(q, filters)
         offset = min((page - 1) * limit, MAX_RESULTS)

@@ -26,9 +26,9 @@ from dailypapers.papers.announced import (
     latest_announcement_day,
     neighbours,
     papers_announced,
-    parse_category,
     parse_day,
 )
+from dailypapers.papers.filters import FiltersDep, PaperFilters
 from dailypapers.papers.models import Paper
 from dailypapers.personal.services import rank_ids
 from dailypapers.votes.services import voted_ids
@@ -40,8 +40,8 @@ router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["papers"])
 
 
-def _wanted(category: str | None, configured: list[str]) -> list[str]:
-    return [category] if category else configured
+def _wanted(filters: PaperFilters, configured: list[str]) -> list[str]:
+    return list(filters.categories) or configured
 
 
 def by_interest(
@@ -71,18 +71,22 @@ def _page(
     session: Session,
     settings: Settings,
     day: dt.date | None,
-    category: str | None,
+    filters: PaperFilters,
     user: User | None,
 ) -> Response:
     configured = settings.category_list
-    papers = papers_announced(session, day, _wanted(category, configured)) if day else []
+    papers = papers_announced(session, day, _wanted(filters, configured), filters) if day else []
     previous, following = neighbours(session, day) if day else (None, None)
     personal = by_interest(session, settings, user, papers) if user is not None and papers else None
     ordered, because = personal if personal is not None else (papers, {})
+    path = f"/papers/new/{day.isoformat()}" if day else "/papers/new"
     context = {
         "day": day,
-        "category": category,
+        "category": " ".join(filters.categories),
         "categories": configured,
+        "filter_chips": filters.chips(path),
+        "filter_pairs": filters.without_categories().pairs(),
+        "filter_query": filters.query_string(),
         "papers": ordered,
         "because": because,
         "by_interest": personal is not None,
@@ -94,16 +98,11 @@ def _page(
     return render(request, "new_on_arxiv.html", context)
 
 
-CategoryParam = Annotated[
-    str | None, Query(max_length=41, description="An arXiv category (cs.CL) or archive (cs); default: the configured.")
-]
-
-
 @router.get("/papers/new")
 def latest(
-    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, category: CategoryParam = None
+    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser, filters: FiltersDep
 ) -> Response:
-    return _page(request, session, settings, latest_announcement_day(session), parse_category(category), user)
+    return _page(request, session, settings, latest_announcement_day(session), filters, user)
 
 
 @router.get("/papers/new/{day}")
@@ -113,9 +112,9 @@ def on_day(
     session: SessionDep,
     settings: SettingsDep,
     user: OptionalUser,
-    category: CategoryParam = None,
+    filters: FiltersDep,
 ) -> Response:
-    return _page(request, session, settings, parse_day(day), parse_category(category), user)
+    return _page(request, session, settings, parse_day(day), filters, user)
 
 
 class NewPaperOut(ApiModel):
@@ -138,13 +137,14 @@ class NewListingOut(ApiModel):
 def api_new(
     session: SessionDep,
     settings: SettingsDep,
+    filters: FiltersDep,
     date: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD; default the latest.")] = None,
-    category: CategoryParam = None,
 ) -> NewListingOut:
-    """The papers arXiv announced on one day, marked new, cross-list or replacement, by upvotes."""
+    """The papers arXiv announced on one day, marked new, cross-list or replacement, by upvotes; ``category``
+    defaults to the configured categories, and the other filters are the site's vocabulary."""
     day = parse_day(date) if date else latest_announcement_day(session)
-    wanted = _wanted(parse_category(category), settings.category_list)
-    papers = papers_announced(session, day, wanted) if day else []
+    wanted = _wanted(filters, settings.category_list)
+    papers = papers_announced(session, day, wanted, filters) if day else []
     return NewListingOut(
         date=day,
         categories=wanted,

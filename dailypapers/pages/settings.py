@@ -15,6 +15,7 @@ from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.digests import subscriptions
+from dailypapers.pages.personal_feeds import settings_section
 from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.params import IdPath
@@ -39,7 +40,15 @@ def _page(
 ) -> Response:
     with db.read() as session:
         tokens = services.api_tokens(session, user)
-    context = {"tokens": tokens, "new_token": None, "digest_link": _digest_link(db, settings, user.email), **extra}
+        # Personal feeds, saved searches and follows (pages/personal_feeds.py).
+        sections = [settings_section(session, settings, user)]
+    context = {
+        "tokens": tokens,
+        "new_token": None,
+        "digest_link": _digest_link(db, settings, user.email),
+        "sections": sections,
+        **extra,
+    }
     return render(request, "accounts/settings.html", context, status_code)
 
 

@@ -5,7 +5,6 @@ older paper). "In a category" means what it means everywhere (``papers.categorie
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,10 +13,9 @@ from sqlalchemy.orm import Session
 
 from dailypapers.errors import Refused
 from dailypapers.papers.categories import categories_condition, in_categories
+from dailypapers.papers.filters import CATEGORY_PATTERN, PaperFilters, condition
 from dailypapers.papers.models import Paper
 
-# A category (cs.CL, hep-th, math.AG) or an archive (cs, math, hep-th): what arXiv itself accepts.
-_CATEGORY = re.compile(r"^[a-z][a-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$")
 MAX_PAPERS = 2000  # the busiest day of cs is ~1,500 announcements
 
 
@@ -51,7 +49,7 @@ def parse_category(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not _CATEGORY.match(value):
+    if not CATEGORY_PATTERN.match(value):  # the filters' rule (papers/filters.py)
         raise InvalidAnnouncementQuery(
             f"category {value[:40]!r} is not an arXiv category or archive (e.g. cs.CL or cs)"
         )
@@ -65,9 +63,12 @@ def parse_day(value: str) -> dt.date:
         raise InvalidAnnouncementQuery(f"date {value[:40]!r} is not a day (expected YYYY-MM-DD)") from None
 
 
-def papers_announced(session: Session, day: dt.date, wanted: list[str]) -> list[NewPaper]:
-    """Everything announced on ``day`` in ``wanted`` (categories or archives; empty: every category): new
-    papers, then cross-lists, then replacements, each by upvotes."""
+def papers_announced(
+    session: Session, day: dt.date, wanted: list[str], filters: PaperFilters | None = None
+) -> list[NewPaper]:
+    """Everything announced on ``day`` in ``wanted`` (categories or archives; empty: every category) that passes
+    ``filters`` (the site's vocabulary; its categories are ``wanted``, which also decide the kind): new papers,
+    then cross-lists, then replacements, each by upvotes."""
     query = (
         select(
             Paper.id,
@@ -85,6 +86,8 @@ def papers_announced(session: Session, day: dt.date, wanted: list[str]) -> list[
     )
     if wanted:
         query = query.where(categories_condition(Paper.categories, wanted))
+    if filters is not None and filters.without_categories().active:
+        query = query.where(condition(filters.without_categories()))
     found = []
     for paper_id, arxiv_id, title, abstract, primary, categories, published_at, upvotes, announced in session.execute(
         query

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, column, func, or_, select, table
 from sqlalchemy.orm import Session, selectinload
 
 from dailypapers.accounts.models import User
+from dailypapers.papers.filters import PaperFilters, condition
 from dailypapers.papers.models import DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.periods import Period, PeriodKind, containing
 
@@ -55,7 +56,11 @@ class Listing:
 
 
 def entry_filters(
-    start: dt.date | None, end: dt.date | None, q: str | None, submitter: str | None
+    start: dt.date | None,
+    end: dt.date | None,
+    q: str | None,
+    submitter: str | None,
+    filters: PaperFilters | None = None,
 ) -> list[ColumnElement[bool]]:
     # Entries a curator hid are off every listing, feed and API page.
     conditions: list[ColumnElement[bool]] = [DailyEntry.hidden_at.is_(None)]
@@ -73,6 +78,8 @@ def entry_filters(
         )
     if submitter:
         conditions.append(DailyEntry.submitted_by.has(User.username == submitter))
+    if filters is not None and filters.active:
+        conditions.append(condition(filters))
     return conditions
 
 
@@ -98,6 +105,7 @@ def entries(
     *,
     q: str | None = None,
     submitter: str | None = None,
+    filters: PaperFilters | None = None,
     sort: Sort = Sort.upvotes,
     offset: int = 0,
     limit: int = 50,
@@ -106,7 +114,9 @@ def entries(
     """Daily entries with their papers (and, when asked, their authors loaded) for the API and feeds."""
     num_authors = _num_authors()
     query = (
-        select(DailyEntry, Paper, num_authors).join(DailyEntry.paper).where(*entry_filters(start, end, q, submitter))
+        select(DailyEntry, Paper, num_authors)
+        .join(DailyEntry.paper)
+        .where(*entry_filters(start, end, q, submitter, filters))
     )
     query = _ordered(query, sort).offset(offset).limit(limit)
     if with_authors:
@@ -144,17 +154,18 @@ def listing(
     period: Period,
     *,
     q: str | None = None,
+    filters: PaperFilters | None = None,
     sort: Sort = Sort.upvotes,
     offset: int = 0,
     limit: int = 50,
 ) -> Listing:
     """The cards of ``period`` (one page of them) and how many papers the period has in all."""
-    return cards_where(session, entry_filters(period.start, period.end, q, None), sort, offset, limit)
+    return cards_where(session, entry_filters(period.start, period.end, q, None, filters), sort, offset, limit)
 
 
-def trending(session: Session, *, offset: int = 0, limit: int = 50) -> Listing:
+def trending(session: Session, *, filters: PaperFilters | None = None, offset: int = 0, limit: int = 50) -> Listing:
     """Everything on the feed by stored trending score (recency is inside the score: no time window needed)."""
-    return cards_where(session, entry_filters(None, None, None, None), Sort.trending, offset, limit)
+    return cards_where(session, entry_filters(None, None, None, None, filters), Sort.trending, offset, limit)
 
 
 def cards_where(

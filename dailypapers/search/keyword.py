@@ -17,7 +17,7 @@ from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.orm import Session
 
 from dailypapers.db import UTCDateTime
-from dailypapers.papers.categories import like_patterns
+from dailypapers.papers.filters import sql_fragment
 from dailypapers.papers.periods import shifted
 from dailypapers.search.query import Filters, ParsedQuery
 
@@ -61,20 +61,9 @@ def filter_sql(filters: Filters, alias: str = "p") -> tuple[str, dict[str, Any]]
     if following is not None:
         clauses.append(f"{alias}.published_at < :f_until")
         params["f_until"] = dt.datetime.combine(following, dt.time(), tzinfo=dt.UTC)
-    if filters.categories:
-        parts = []
-        patterns = [pattern for category in filters.categories for pattern in like_patterns(category)]
-        for i, pattern in enumerate(patterns):
-            parts.append(f"(' ' || {alias}.categories || ' ') LIKE :f_cat{i} ESCAPE '\\'")
-            params[f"f_cat{i}"] = pattern
-        clauses.append("(" + " OR ".join(parts) + ")")
-    if filters.author:
-        clauses.append(f"lower({alias}.author_names) LIKE :f_author ESCAPE '\\'")
-        escaped = filters.author.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        params["f_author"] = f"%{escaped}%"
-    if filters.has_code:
-        clauses.append(f"{alias}.github_repo IS NOT NULL")
-    return "".join(f" AND {c}" for c in clauses), params
+    # The one filter vocabulary (category, exclude, has_code, ...) is rendered by papers/filters.py only.
+    paper_where, paper_params = sql_fragment(filters.paper, alias)
+    return "".join(f" AND {c}" for c in clauses) + paper_where, {**params, **paper_params}
 
 
 def filtered_text(sql: str) -> TextClause:

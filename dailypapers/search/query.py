@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from dailypapers.errors import Refused
+from dailypapers.papers.filters import PaperFilters
 from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 
 MAX_QUERY_CHARS = 1000
@@ -81,15 +82,15 @@ class InvalidQuery(ValueError, Refused):
 
 @dataclass(frozen=True)
 class Filters:
+    """Search's own publication-date range, plus the site's one filter vocabulary (papers/filters.py)."""
+
     published_from: dt.date | None = None
     published_until: dt.date | None = None
-    categories: tuple[str, ...] = ()
-    author: str | None = None
-    has_code: bool = False
+    paper: PaperFilters = field(default_factory=PaperFilters)
 
     @property
     def active(self) -> bool:
-        return bool(self.published_from or self.published_until or self.categories or self.author or self.has_code)
+        return bool(self.published_from or self.published_until or self.paper.active)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from dailypapers.papers.filters import FiltersDep, PaperFilters
 from dailypapers.papers.periods import InvalidPeriod, parse_day
 from dailypapers.search.deps import SearchEngineDep
 from dailypapers.search.query import MAX_QUERY_CHARS, Filters, parse_query
@@ -21,7 +22,6 @@ from dailypapers.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
-MAX_FILTER_CHARS = 100
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:
@@ -34,25 +34,27 @@ def parse_date(value: str | None, name: str) -> dt.date | None:
         raise HTTPException(400, f"{name} {value[:40]!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def make_filters(
-    published_from: str | None, published_until: str | None, categories: list[str], author: str | None, code: bool
-) -> Filters:
+def make_filters(published_from: str | None, published_until: str | None, paper: PaperFilters) -> Filters:
     return Filters(
         published_from=parse_date(published_from, "from"),
         published_until=parse_date(published_until, "until"),
-        categories=tuple(c.strip() for c in categories if c.strip())[:10],
-        author=(author or "").strip() or None,
-        has_code=code,
+        paper=paper,
     )
 
 
 def search_context(
     engine: SearchEngine, session: Session, q: str, mode: Mode, filters: Filters, page: int
 ) -> dict[str, Any]:
+    extra = [("q", q), ("mode", mode.value)]
+    extra += [
+        (name, str(day)) for name, day in (("from", filters.published_from), ("until", filters.published_until)) if day
+    ]
     context: dict[str, Any] = {
         "q": q,
         "mode": mode.value,
         "filters": filters,
+        "filter_chips": filters.paper.chips("/search", extra),
+        "filter_query": filters.paper.query_string(),
         "page": page,
         "results": [],
         "total": 0,
@@ -72,16 +74,14 @@ def search_page(
     request: Request,
     session: SessionDep,
     engine: SearchEngineDep,
+    paper_filters: FiltersDep,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS * 20)] = "",
     mode: Mode = Mode.hybrid,
     published_from: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     published_until: Annotated[str | None, Query(alias="until", max_length=40)] = None,
-    category: Annotated[list[str] | None, Query(max_length=MAX_FILTER_CHARS)] = None,
-    author: Annotated[str | None, Query(max_length=MAX_FILTER_CHARS)] = None,
-    code: bool = False,
     page: Annotated[int, Query(ge=1, le=25)] = 1,
 ) -> Response:
-    filters = make_filters(published_from, published_until, category or [], author, code)
+    filters = make_filters(published_from, published_until, paper_filters)
     context = search_context(engine, session, q, mode, filters, page)
     # htmx asks for the results only (search as you type); everyone else gets the whole page.
     template = "_search_results.html" if is_htmx(request) else "search.html"

@@ -18,11 +18,13 @@ from dailypapers.community import claim_views, collection_views, comment_views, 
 from dailypapers.digests import views as digest_views
 from dailypapers.export import views as export_views
 from dailypapers.feeds import views as feed_views
+from dailypapers.pages import author as author_page
 from dailypapers.pages import for_you as for_you_page
 from dailypapers.pages import listings as listing_pages
-from dailypapers.pages import new_on_arxiv
+from dailypapers.pages import new_on_arxiv, personal_feeds
 from dailypapers.pages import paper as paper_page
 from dailypapers.pages import settings as settings_page
+from dailypapers.personal import follow_views, saved_search_views
 from dailypapers.personal import views as personal_views
 from dailypapers.ranking import views as ranking_views
 from dailypapers.search import views as search_views
@@ -48,6 +50,10 @@ ROUTERS: tuple[APIRouter, ...] = (
     claim_views.router,
     collection_views.router,
     profile_views.router,
+    author_page.router,
+    personal_feeds.router,
+    follow_views.router,
+    saved_search_views.router,
     digest_views.router,
     webhook_views.router,
     for_you_page.router,

@@ -96,4 +96,5 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
     assert "/api/daily_papers" in spec["paths"]
     assert "/api/papers/{paper_id}" in spec["paths"]
     params = {p["name"] for p in spec["paths"]["/api/daily_papers"]["get"]["parameters"]}
-    assert params == {"date", "week", "month", "submitter", "sort", "p", "limit"}
+    filters = {"category", "exclude_category", "exclude", "has_code", "min_upvotes", "author"}  # papers/filters.py
+    assert params == {"date", "week", "month", "submitter", "sort", "p", "limit", *filters}

@@ -254,19 +254,20 @@ def test_new_on_arxiv_is_the_listing_of_the_api(corpus: Database, live_server: s
 
     async def body(client: Client) -> None:
         for arguments in ({"category": "cs.CL"}, {"category": "cs", "date": "2025-10-30"}, {"category": "math"}):
-            listed = await ok(client, "new_on_arxiv", **arguments)
+            # The tool takes the filters' list of categories; the API the same names, repeated.
+            listed = await ok(client, "new_on_arxiv", **{**arguments, "category": [arguments["category"]]})
             api = httpx.get(f"{live_server}/api/papers/new", params=arguments).json()
             assert listed["date"] == api["date"] == "2025-10-30" and listed["categories"] == api["categories"]
             assert [(p["id"], p["kind"], p["upvotes"]) for p in listed["papers"]] == [
                 (p["id"], p["kind"], p["upvotes"]) for p in api["papers"]
             ]
-        cl = await ok(client, "new_on_arxiv", category="cs.CL")
+        cl = await ok(client, "new_on_arxiv", category=["cs.CL"])
         assert [(p["id"], p["kind"]) for p in cl["papers"]] == [
             ("2510.90002", "new"), ("2510.90001", "new"), ("2510.90003", "cross-list"), ("2510.90005", "replacement"),
         ]  # fmt: skip
         assert cl["papers"][0]["url"] == "http://testserver/papers/2510.90002"
         assert cl["papers"][0]["summary"] == "An abstract." and cl["papers"][2]["primary_category"] == "cs.LG"
-        empty = await ok(client, "new_on_arxiv", date="2025-10-29", category="cs")
+        empty = await ok(client, "new_on_arxiv", date="2025-10-29", category=["cs"])
         assert empty == {"date": "2025-10-29", "categories": ["cs"], "papers": []}
 
     run(live_server, token(corpus, "ada"), body)
@@ -359,7 +360,7 @@ def test_bad_arguments_are_tool_errors_and_the_server_carries_on(corpus: Databas
         await refused(client, "upvote", paper_id=MAMBA2, upvoted="maybe")
         await refused(client, "save", paper_id=MAMBA2, collection_id=-1)
         assert "not a date" in await refused(client, "new_on_arxiv", date="tomorrow")
-        assert "not an arXiv category" in await refused(client, "new_on_arxiv", category="CS!")
+        assert "not an arXiv category" in await refused(client, "new_on_arxiv", category=["CS!"])
         assert (await ok(client, "paper", paper_id=MAMBA2))["id"] == MAMBA2  # still answering
 
     run(live_server, token(corpus, "ada"), body)

@@ -1,5 +1,6 @@
 import pytest
 
+from dailypapers.papers.filters import PaperFilters
 from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
 from dailypapers.search.services import rrf
 from dailypapers.web.templating import highlight
@@ -42,7 +43,7 @@ def test_terms_are_capped() -> None:
 
 def test_filters_activity() -> None:
     assert not Filters().active
-    assert Filters(has_code=True).active
+    assert Filters(paper=PaperFilters(has_code=True)).active
 
 
 def test_rrf_rewards_agreement() -> None:

@@ -1,7 +1,7 @@
 """work claims: disjoint batches of embedding and digest sending across workers
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013_work_claims
+Revises: 0012_enrichment
 Create Date: 2026-12-02 15:00:00.000000
 """
 
