@@ -158,6 +158,21 @@ def trending(session: Session, *, offset: int = 0, limit: int = 50) -> Listing:
 def cards_where(
     session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int
 ) -> Listing:
+    """One page of cards and how many match in all (a second, counting query only when the page is full)."""
+    cards = cards_only(session, conditions, sort, offset, limit)
+    if offset == 0 and len(cards) < limit:
+        total = len(cards)
+    else:
+        total = (
+            session.scalar(select(func.count()).select_from(DailyEntry).join(DailyEntry.paper).where(*conditions)) or 0
+        )
+    return Listing(cards, total)
+
+
+def cards_only(
+    session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int
+) -> list[Card]:
+    """The cards alone, for callers that show no page count ("for you"): no counting query."""
     query = (
         select(
             Paper.arxiv_id,
@@ -180,14 +195,7 @@ def cards_where(
         .where(*conditions)
     )
     query = _ordered(query, sort).offset(offset).limit(limit)
-    cards = [Card(*tuple(row)) for row in session.execute(query)]
-    if offset == 0 and len(cards) < limit:
-        total = len(cards)
-    else:
-        total = (
-            session.scalar(select(func.count()).select_from(DailyEntry).join(DailyEntry.paper).where(*conditions)) or 0
-        )
-    return Listing(cards, total)
+    return [Card(*tuple(row)) for row in session.execute(query)]
 
 
 def latest_day(session: Session) -> dt.date | None:
