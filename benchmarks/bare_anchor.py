@@ -32,7 +32,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ l
 {% for c in cards %}<li class="card"><article>
 {% if user %}<form class="vote-form" method="post" action="/papers/{{ c[0] }}/vote"><button type="submit"
  class="votes{% if c[8] in voted %} voted{% endif %}"><span>▲</span><strong>{{ c[6] }}</strong></button></form>
-{% else %}<a class="votes" href="/login?next=/papers/{{ c[0] }}"><span>▲</span><strong>{{ c[6] }}</strong></a>{% endif %}
+{% else %}<a class="votes" href="/login?next=/papers/{{ c[0] }}"><span>▲</span><strong>{{ c[6] }}</strong></a>
+{% endif %}
 <div class="card-body"><h2 class="card-title"><a href="/papers/{{ c[0] }}">{{ c[1] }}</a></h2>
 <p class="abstract">{{ c[2] }}</p><p class="card-meta"><span>{{ c[3] }} authors</span> ·
 <time datetime="{{ c[4] or c[5] }}">{{ (c[4] or c[5])[:10] }}</time>
@@ -238,14 +239,17 @@ def daily_papers(
 def api_paper(arxiv_id: str) -> Response:
     db = connect()
     try:
-        found = db.execute("SELECT e.day FROM papers p JOIN daily_entries e ON e.paper_id = p.id WHERE p.arxiv_id = ?", (arxiv_id,)).fetchone()
+        found = db.execute(
+            "SELECT e.day FROM papers p JOIN daily_entries e ON e.paper_id = p.id WHERE p.arxiv_id = ?", (arxiv_id,)
+        ).fetchone()
     finally:
         db.close()
     if found is None:
         raise HTTPException(404)
     rows, authors, counts = _entries(found[0], found[0], 200, 0)
     row = next(r for r in rows if r[1] == arxiv_id)
-    return Response(orjson.dumps(_paper_json(row, authors.get(row[0], []), counts.get(row[0], 0))), media_type="application/json")
+    body = orjson.dumps(_paper_json(row, authors.get(row[0], []), counts.get(row[0], 0)))
+    return Response(body, media_type="application/json")
 
 
 def atom(title: str, start: str, end: str, limit: int) -> Response:

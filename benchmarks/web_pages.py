@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from web_corpus import build  # noqa: E402
+
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.migrations import upgrade  # noqa: E402
 
@@ -211,7 +212,7 @@ def report(size: int, ours: dict[str, Row], anchor: dict[str, Row]) -> None:
     print(head)
     for name, row in ours.items():
         a = anchor.get(name)
-        tail = f"{a['rps']:>12.0f} {a['p50']:>6.2f} {row['p50'] / a['p50']:>5.2f}x" if a else f"{'—':>12} {'':>6} {'':>6}"
+        tail = f"{a['rps']:>12.0f} {a['p50']:>6.2f} {row['p50'] / a['p50']:>5.2f}x" if a else f"{'—':>12}"
         print(f"{name:<36} {row['rps']:>7.0f} {row['lp99']:>7.1f} {row['p50']:>6.2f} {row['p99']:>6.2f} | {tail}")
 
 

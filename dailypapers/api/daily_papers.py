@@ -70,7 +70,6 @@ def daily_papers(
         sort=sort,
         offset=p * limit,
         limit=limit,
-        with_authors=True,
     )
     extras = load_extras(session, [paper.id for _, paper in rows])
     return [daily_paper_out(entry, paper, extras) for entry, paper in rows]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from feedgen.feed import FeedGenerator
 
 from dailypapers.config import Settings
+from dailypapers.papers.lookup import Byline
 from dailypapers.papers.models import DailyEntry, Paper
 
 # Readers show the beginning of the abstract; the full text is one click away.
@@ -31,6 +32,7 @@ def build_feed(
     page_path: str,
     feed_path: str,
     rows: Sequence[tuple[DailyEntry, Paper]],
+    authors: dict[int, list[Byline]],
 ) -> bytes:
     base = settings.base_url
     fg = FeedGenerator()
@@ -53,7 +55,7 @@ def build_feed(
         # One link only: feedgen 1.0.0 drops rel/type on entry links, so a second (rel="related") link would
         # become a second alternate, which RFC 4287 forbids. The arXiv page is one click from ours.
         item.link(href=url, rel="alternate")
-        names = [pa.author.name for pa in paper.authors]
+        names = [byline.name for byline in authors.get(paper.id, [])]
         for name in names[:MAX_AUTHORS_LISTED]:
             item.author({"name": name})
         if len(names) > MAX_AUTHORS_LISTED:

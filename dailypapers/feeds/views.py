@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from dailypapers.feeds.atom import build_feed
 from dailypapers.papers import listings
+from dailypapers.papers.lookup import bylines
 from dailypapers.papers.periods import Period, PeriodKind, day_period, parse_period
 from dailypapers.web.deps import SessionDep, SettingsDep
 
@@ -18,8 +19,11 @@ MAX_FEED_ENTRIES = 1000
 
 
 def _feed(session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str) -> Response:
-    rows = listings.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES, with_authors=True)
-    body = build_feed(settings, title=period.label, page_path=page_path, feed_path=feed_path, rows=rows)
+    rows = listings.entries(session, period.start, period.end, limit=MAX_FEED_ENTRIES)
+    authors = bylines(session, [paper.id for _, paper in rows])
+    body = build_feed(
+        settings, title=period.label, page_path=page_path, feed_path=feed_path, rows=rows, authors=authors
+    )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
@@ -43,8 +47,13 @@ TRENDING_FEED_ENTRIES = 50
 @router.get("/papers/trending/feed.atom")
 def trending_feed(session: SessionDep, settings: SettingsDep) -> Response:
     """The top of the trending list (the same order as /papers/trending)."""
-    rows = listings.entries(session, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True)
+    rows = listings.entries(session, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES)
     body = build_feed(
-        settings, title="Trending", page_path="/papers/trending", feed_path="/papers/trending/feed.atom", rows=rows
+        settings,
+        title="Trending",
+        page_path="/papers/trending",
+        feed_path="/papers/trending/feed.atom",
+        rows=rows,
+        authors=bylines(session, [paper.id for _, paper in rows]),
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
