@@ -100,7 +100,7 @@ def paper_info(
     ] = None,
 ) -> PaperOut:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
-    paper = paper_or_404(session, paper_id)
+    paper = paper_or_404(session, paper_id, with_authors=False)  # the extras carry the bylines
     extras = load_extras(session, [paper.id])
     info = paper_out(paper, listings.entry_for(session, paper), extras)
     if field is PaperField.comments:

@@ -119,7 +119,7 @@ def similar_papers(
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description=f"How many, 1 to {MAX_SIMILAR}.")] = 10,
 ) -> list[PaperOut]:
     """Papers nearest to this one by meaning (its embedding; a title search until its vector exists)."""
-    paper = paper_or_404(session, paper_id)
+    paper = paper_or_404(session, paper_id, with_authors=False)
     arxiv_ids = [result.arxiv_id for result in engine.similar(session, paper, limit)]
     found = {p.arxiv_id: p for p in session.scalars(select(Paper).where(Paper.arxiv_id.in_(arxiv_ids)))}
     return _out(session, [found[a] for a in arxiv_ids if a in found])

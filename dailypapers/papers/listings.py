@@ -239,8 +239,10 @@ def neighbours(session: Session, period: Period) -> tuple[Period | None, Period 
     )
 
 
-def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
-    return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id).options(selectinload(Paper.authors)))
+def paper_by_arxiv_id(session: Session, arxiv_id: str, *, with_authors: bool = True) -> Paper | None:
+    """The paper, with its authors' ORM rows unless the caller reads them as bylines (papers.lookup)."""
+    query = select(Paper).where(Paper.arxiv_id == arxiv_id)
+    return session.scalar(query.options(selectinload(Paper.authors)) if with_authors else query)
 
 
 def entry_for(session: Session, paper: Paper) -> DailyEntry | None:

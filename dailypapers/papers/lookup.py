@@ -28,12 +28,12 @@ PaperIdPath = Annotated[
 ]
 
 
-def paper_or_404(session: Session, arxiv_id: str) -> Paper:
+def paper_or_404(session: Session, arxiv_id: str, *, with_authors: bool = True) -> Paper:
     try:
         normalized = normalize_arxiv_id(arxiv_id)
     except InvalidArxivId as exc:
         raise HTTPException(404, f"Paper not found: {exc}") from exc
-    paper = listings.paper_by_arxiv_id(session, normalized)
+    paper = listings.paper_by_arxiv_id(session, normalized, with_authors=with_authors)
     if paper is None:
         raise HTTPException(404, f"Paper not found: {normalized}")
     return paper
@@ -43,6 +43,7 @@ def paper_or_404(session: Session, arxiv_id: str) -> Paper:
 class Byline:
     author_id: int
     name: str
+    position: int
 
 
 def bylines(session: Session, paper_ids: Iterable[int]) -> dict[int, list[Byline]]:
@@ -53,11 +54,11 @@ def bylines(session: Session, paper_ids: Iterable[int]) -> dict[int, list[Byline
     # Chunked: an IN list stays well under SQLite's and PostgreSQL's bound-parameter limits (feeds: 1,000).
     for start in range(0, len(ids), 500):
         query = (
-            select(PaperAuthor.paper_id, PaperAuthor.author_id, Author.name)
+            select(PaperAuthor.paper_id, PaperAuthor.author_id, Author.name, PaperAuthor.position)
             .join(Author, Author.id == PaperAuthor.author_id)
             .where(PaperAuthor.paper_id.in_(ids[start : start + 500]))
             .order_by(PaperAuthor.paper_id, PaperAuthor.position)
         )
-        for paper_id, author_id, name in session.execute(query):
-            found.setdefault(paper_id, []).append(Byline(author_id, name))
+        for paper_id, author_id, name, position in session.execute(query):
+            found.setdefault(paper_id, []).append(Byline(author_id, name, position))
     return found
