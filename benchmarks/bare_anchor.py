@@ -61,13 +61,13 @@ SELECT p.arxiv_id, p.title, p.abstract,
        e.origin, u.username
 FROM daily_entries e JOIN papers p ON p.id = e.paper_id LEFT JOIN users u ON u.id = e.submitted_by_id
 WHERE e.hidden_at IS NULL AND e.day >= ? AND e.day <= ?
-ORDER BY e.featured DESC, p.upvotes DESC, e.submitted_at DESC, p.id DESC LIMIT ? OFFSET ?"""
+ORDER BY e.featured DESC, p.upvotes DESC, e.submitted_at DESC, e.paper_id DESC LIMIT ? OFFSET ?"""
 ENTRIES_SQL = """
 SELECT p.id, p.arxiv_id, p.title, p.abstract, p.published_at, p.upvotes, p.github_repo, p.modified_at,
        p.categories, e.day, e.submitted_at, e.origin, u.id, u.username, u.fullname, u.avatar_url
 FROM daily_entries e JOIN papers p ON p.id = e.paper_id LEFT JOIN users u ON u.id = e.submitted_by_id
 WHERE e.hidden_at IS NULL AND e.day >= ? AND e.day <= ?
-ORDER BY e.submitted_at DESC, p.id DESC LIMIT ? OFFSET ?"""
+ORDER BY e.submitted_at DESC, e.paper_id DESC LIMIT ? OFFSET ?"""
 AUTHORS_SQL = """
 SELECT pa.paper_id, a.id, a.name FROM paper_authors pa JOIN authors a ON a.id = pa.author_id
 WHERE pa.paper_id IN ({}) ORDER BY pa.paper_id, pa.position"""
@@ -75,6 +75,7 @@ COMMENT_COUNTS_SQL = """
 SELECT paper_id, count(*) FROM comments WHERE paper_id IN ({}) AND deleted_at IS NULL AND hidden_at IS NULL
 GROUP BY paper_id"""
 
+ALL_DAYS = ("0000-01-01", "9999-12-31")
 app = FastAPI()
 templates = Environment(autoescape=True)
 page_template = templates.from_string(PAGE)
@@ -178,7 +179,10 @@ def _iso(value: str | None) -> str | None:
 def _entries(start: str, end: str, limit: int, offset: int) -> tuple[list[Any], dict[int, list[Any]], dict[int, int]]:
     db = connect()
     try:
-        rows = db.execute(ENTRIES_SQL, (start, end, limit, offset)).fetchall()
+        if start == ALL_DAYS[0]:  # no period: no day range, so the (submitted_at, paper_id) index gives the order
+            rows = db.execute(ENTRIES_SQL.replace("AND e.day >= ? AND e.day <= ?", ""), (limit, offset)).fetchall()
+        else:
+            rows = db.execute(ENTRIES_SQL, (start, end, limit, offset)).fetchall()
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
         authors: dict[int, list[Any]] = {}
@@ -212,7 +216,7 @@ def _paper_json(r: Any, authors: list[Any], comments: int) -> dict[str, Any]:
 def daily_papers(
     date: str | None = None, week: str | None = None, month: str | None = None, limit: int = 50, p: int = 0
 ) -> Response:
-    start, end = "0000-01-01", "9999-12-31"
+    start, end = ALL_DAYS
     if date:
         start = end = date
     elif week:
