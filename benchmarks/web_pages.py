@@ -1,13 +1,19 @@
-"""Benchmark: home page and paper page throughput and latency, one uvicorn worker, SQLite, all HF data.
+"""Benchmark: every kind of page and API answer against a bare anchor, at 10k and 100k papers, SQLite, 1 process.
 
-Imports every Hugging Face day file in ``../shared/data/hf_daily_papers`` (~9,900 papers; the 22 malformed days
-from ``repaired/``) into a fresh SQLite database, starts ``dailypapers serve`` (one process, access log off),
-then measures with ``wrk`` (throughput and latency under load, 1 thread and 16 connections) and a sequential
-Python client (unloaded latency), anonymously with the page cache on and off, then logged in (the cache is
-bypassed; the session is looked up and each card marks the member's own votes). Prints tables; nothing is
-asserted.
+For each size, the real Hugging Face papers of ``../shared/data/hf_daily_papers`` are resampled into a fresh
+SQLite database (``web_corpus.py``: real titles, abstracts, authors, submitters; 25 papers a day; a member with
+votes, saves and comments; a vector per paper). Then, one server at a time on the 2 cores:
 
-    .venv/bin/python benchmarks/web_pages.py [--data PATH] [--duration 10] [--connections 16]
+- ``dailypapers serve`` (one process, access log off, background jobs off, page cache off), anonymous and logged
+  in (the member's session cookie: the session lookup and the marks on every card);
+- the bare anchor (``bare_anchor.py``: FastAPI + Jinja2 + sqlite3, the same queries as plain SQL, an equivalent
+  page), anonymous and with the same cookie.
+
+Each route: ``wrk -t1 -c16`` for throughput and latency under load, then sequential requests for unloaded
+latency. The ratio column is our unloaded p50 over the anchor's for the same route and viewer, measured in the
+same run (DESIGN §7's budgets are ratios to this anchor). Prints tables; nothing is asserted.
+
+    .venv/bin/python benchmarks/web_pages.py [--sizes 10000,100000] [--duration 5] [--sequential 300]
 """
 
 from __future__ import annotations
@@ -22,14 +28,44 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from web_corpus import build  # noqa: E402
+
+from dailypapers.config import Settings  # noqa: E402
+from dailypapers.migrations import upgrade  # noqa: E402
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "hf_daily_papers"
 PYTHON = [sys.executable, "-m", "dailypapers"]
+MEMBER = "bench"
 BENCH_PASSWORD = "benchmark password"  # noqa: S105 (a throwaway account in a temporary database)
+
+
+def routes(t: dict[str, str]) -> list[tuple[str, str, bool]]:
+    """(name, path, also logged in): the same path on both servers; None-anchored ones are ours only."""
+    return [
+        ("home /", "/", True),
+        ("week page", f"/papers/week/{t['week']}", True),
+        ("paper page", f"/papers/{t['paper']}", True),
+        ("API default, limit 100", "/api/daily_papers?limit=100", False),
+        ("API date, limit 100", f"/api/daily_papers?date={t['day']}&limit=100", False),
+        ("API week, limit 100", f"/api/daily_papers?week={t['week']}&limit=100", False),
+        ("API month, limit 100", f"/api/daily_papers?month={t['month']}&limit=100", False),
+        ("API paper", f"/api/papers/{t['paper']}", False),
+        ("Atom latest day", "/feed.atom", False),
+        ("Atom week", f"/papers/week/{t['week']}/feed.atom", False),
+    ]
+
+
+OURS_ONLY = [("API similar (vectors)", "/api/papers/{paper}/similar", False)]
 
 
 def _free_port() -> int:
@@ -39,7 +75,7 @@ def _free_port() -> int:
         return port
 
 
-def _wrk(url: str, duration: int, connections: int, cookie: str | None = None) -> dict[str, float]:
+def _wrk(url: str, duration: int, connections: int, cookie: str | None) -> dict[str, float]:
     header = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", *header, url],
@@ -50,147 +86,154 @@ def _wrk(url: str, duration: int, connections: int, cookie: str | None = None) -
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])}  # type: ignore[index]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result["non2xx"] = float(errors[1]) if errors else 0.0
-    for pct in ("50", "90", "99"):
+    for pct in ("50", "99"):
         match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
         if match:
-            value = float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
-            result[f"p{pct}"] = value
+            result[f"p{pct}"] = float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
     return result
 
 
-def _sequential(url: str, count: int, cookie: str | None = None) -> dict[str, float]:
+def _sequential(url: str, count: int, cookie: str | None) -> dict[str, float]:
     timings = []
     with httpx.Client(headers={"Cookie": cookie} if cookie else None, timeout=60) as client:
-        for _ in range(50):
+        for _ in range(20):
             client.get(url)
         for _ in range(count):
             start = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, response.status_code
+            assert response.status_code == 200, (url, response.status_code)
     timings.sort()
-    return {
-        "p50": statistics.median(timings),
-        "p99": timings[int(len(timings) * 0.99) - 1],
-    }
+    return {"p50": statistics.median(timings), "p99": timings[max(0, int(len(timings) * 0.99) - 1)]}
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _log_in(base: str) -> str:
-    """Log the benchmark's member in through the real form; returns the Cookie header value."""
-    with httpx.Client(base_url=base) as client:
-        token = re.search(r'name="csrf_token" value="(\w+)"', client.get("/login").text)[1]  # type: ignore[index]
-        client.post("/login", data={"login": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
-        return f"dp_session={client.cookies['dp_session']}"
+def _settle(pid: int, timeout_s: float = 300) -> None:
+    """Wait until the server is idle (the vector index, faiss IVF from 50k vectors, builds in a thread)."""
+    deadline = time.monotonic() + timeout_s
+    last = _cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = _cpu_seconds(pid)
+        if now - last < 0.05:
+            return
+        last = now
 
 
-def _run_server(label: str, env: dict[str, str], args: argparse.Namespace, logged_in: bool = False) -> None:
-    port = _free_port()
-    server = subprocess.Popen(
-        [*PYTHON, "serve", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+@contextmanager
+def server(command: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(300):
             try:
-                httpx.get(base + "/", timeout=1)
+                httpx.get(base + "/feed.atom", timeout=5)
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
-        papers = httpx.get(base + "/api/daily_papers", params={"limit": 1, "sort": "trending"}).json()
-        pages = {
-            "home (/)": base + "/",
-            "paper page": f"{base}/papers/{papers[0]['paper']['id']}",
-            "week page": base + "/papers/week/2025-W44",
-            "API day": base + "/api/daily_papers?date=2025-10-29",
-        }
-        cookie = _log_in(base) if logged_in else None
-        print(f"\n{label}")
-        print(f"{'page':<12} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} | {'unloaded p50':>12} {'p99':>7}")
-        for name, url in pages.items():
-            loaded = _wrk(url, args.duration, args.connections, cookie)
-            quiet = _sequential(url, args.sequential, cookie)
-            print(
-                f"{name:<12} {loaded['rps']:>8.0f} {loaded.get('p50', 0):>8.2f} {loaded.get('p90', 0):>8.2f} "
-                f"{loaded.get('p99', 0):>8.2f} | {quiet['p50']:>12.2f} {quiet['p99']:>7.2f}"
-                + (f"  ({loaded['non2xx']:.0f} non-2xx!)" if loaded["non2xx"] else "")
-            )
-        print(f"server RSS after the runs: {_rss_mb(server.pid):.0f} MB")
+        _settle(process.pid)
+        yield base
     finally:
-        server.terminate()
+        process.terminate()
         try:
-            server.wait(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            process.kill()
+            process.wait()
+
+
+def _log_in(base: str) -> str:
+    with httpx.Client(base_url=base) as client:
+        token = re.search(r'name="csrf_token" value="(\w+)"', client.get("/login").text)[1]  # type: ignore[index]
+        client.post("/login", data={"login": MEMBER, "password": BENCH_PASSWORD, "csrf_token": token})
+        return f"dp_session={client.cookies['dp_session']}"
+
+
+Row = dict[str, float]
+
+
+def measure_all(base: str, paths: list[tuple[str, str, bool]], cookie: str, args: argparse.Namespace) -> dict[str, Row]:
+    rows: dict[str, Row] = {}
+    for name, path, logged_in in paths:
+        for who, jar in (("anonymous", None), ("logged in", cookie)):
+            if who == "logged in" and not logged_in:
+                continue
+            loaded = _wrk(base + path, args.duration, args.connections, jar)
+            quiet = _sequential(base + path, args.sequential, jar)
+            rows[f"{name} ({who})"] = {"rps": loaded["rps"], "lp99": loaded.get("p99", 0), **quiet}
+            if loaded["non2xx"]:
+                print(f"  {name} ({who}): {loaded['non2xx']:.0f} non-2xx answers!")
+    return rows
+
+
+def run_size(size: int, args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="dailypapers-bench-"))
+    env = {
+        **os.environ,
+        "DAILYPAPERS_DATA_DIR": str(work),
+        "DAILYPAPERS_SCHEDULER": "false",  # no embedding competes for the 2 cores
+        "DAILYPAPERS_PAGE_CACHE_SECONDS": "0",  # every request is rendered: what members and API clients get
+    }
+    env.pop("DAILYPAPERS_DATABASE_URL", None)
+    try:
+        print(f"\n== {size:,} papers")
+        upgrade(Settings(data_dir=work, database_url=None))
+        subprocess.run(
+            [*PYTHON, "users", "create-admin", "--username", MEMBER, "--email", "b@example.org", "--password-stdin"],
+            env=env,
+            input=BENCH_PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+        targets = build(Settings(data_dir=work, database_url=None), args.data, size, MEMBER)
+        paths = routes(targets)
+        ours_only = [(n, p.format(**targets), li) for n, p, li in OURS_ONLY]
+        port = _free_port()
+        with server([*PYTHON, "serve", "--port", str(port), "--no-access-log"], env, port) as base:
+            cookie = _log_in(base)
+            ours = measure_all(base, paths + ours_only, cookie, args)
+        port = _free_port()
+        anchor_cmd = [sys.executable, str(ROOT / "benchmarks" / "bare_anchor.py"), str(work / "dailypapers.sqlite3")]
+        with server([*anchor_cmd, str(port)], env, port) as base:
+            anchor = measure_all(base, paths, cookie, args)
+        report(size, ours, anchor)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(size: int, ours: dict[str, Row], anchor: dict[str, Row]) -> None:
+    print(f"\n{size:,} papers; wrk -c16 req/s and p99 under load; unloaded p50/p99 ms; ratio = our p50 / anchor p50")
+    head = f"{'route':<36} {'req/s':>7} {'p99':>7} {'p50':>6} {'p99':>6} | {'anchor req/s':>12} {'p50':>6} {'ratio':>6}"
+    print(head)
+    for name, row in ours.items():
+        a = anchor.get(name)
+        tail = f"{a['rps']:>12.0f} {a['p50']:>6.2f} {row['p50'] / a['p50']:>5.2f}x" if a else f"{'—':>12}"
+        print(f"{name:<36} {row['rps']:>7.0f} {row['lp99']:>7.1f} {row['p50']:>6.2f} {row['p99']:>6.2f} | {tail}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="hf_daily_papers folder")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--sequential", type=int, default=2000, help="requests for unloaded latency")
+    parser.add_argument("--sequential", type=int, default=300, help="requests for unloaded latency")
     args = parser.parse_args()
-
-    days = args.data / "days"
-    if not days.is_dir():
-        print(f"missing data: {days} not found (this benchmark needs ../shared/data/hf_daily_papers)")
+    if not (args.data / "days").is_dir():
+        print(f"missing data: {args.data / 'days'} not found (this benchmark needs ../shared/data/hf_daily_papers)")
         return 2
     if shutil.which("wrk") is None:
         print("missing tool: wrk (Debian: apt-get install wrk)")
         return 2
-
-    work = Path(tempfile.mkdtemp(prefix="dailypapers-bench-"))
-    # No background jobs in the measured process: embedding 9,877 papers would compete for the 2 cores.
-    env = {**os.environ, "DAILYPAPERS_DATA_DIR": str(work), "DAILYPAPERS_SCHEDULER": "false"}
-    env.pop("DAILYPAPERS_DATABASE_URL", None)
-    subprocess.run([*PYTHON, "db", "upgrade"], env=env, check=True, capture_output=True)
-    # The 22 malformed days are refused from days/ (exit 1, by design) and taken from repaired/.
-    start = time.perf_counter()
-    subprocess.run([*PYTHON, "import", "hf", str(days)], env=env, check=False, capture_output=True)
-    subprocess.run([*PYTHON, "import", "hf", str(args.data / "repaired")], env=env, check=True, capture_output=True)
-    import_seconds = time.perf_counter() - start
-
-    count = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("
-            "'select count(*) from papers').fetchone()[0])",
-            str(work / "dailypapers.sqlite3"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    subprocess.run(
-        [*PYTHON, "users", "create-admin", "--username", "bench", "--email", "bench@example.org", "--password-stdin"],
-        env=env,
-        input=BENCH_PASSWORD + "\n",
-        text=True,
-        check=True,
-        capture_output=True,
-    )
-    print(f"corpus: {count} papers imported in {import_seconds:.1f} s")
-    print(f"machine: {os.cpu_count()} cores; server: dailypapers serve, 1 process, SQLite WAL, access log off")
+    print(f"machine: {os.cpu_count()} cores; servers: 1 process each, SQLite WAL, access log off, cache off")
     print(f"load: wrk -t1 -c{args.connections} -d{args.duration}s; unloaded: {args.sequential} sequential requests")
-    try:
-        for label, cache_seconds in (("anonymous page cache on (default)", "10"), ("page cache off", "0")):
-            _run_server(label, {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": cache_seconds}, args)
-        # A logged-in member always bypasses the cache: the session lookup and vote marks on every card.
-        _run_server("logged in (cache bypassed)", {**env, "DAILYPAPERS_PAGE_CACHE_SECONDS": "10"}, args, True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        run_size(size, args)
     return 0
 
 

@@ -82,7 +82,7 @@ def read_collection(collection_id: IdPath, session: SessionDep, user: CurrentUse
         collection = collections.own_collection(session, user, collection_id)
     except collections.CollectionRefused as exc:
         raise _refused(exc, 404) from exc
-    papers = collections.papers_in(session, collection, with_authors=True)
+    papers = collections.papers_in(session, collection)
     ids = [p.id for p in papers]
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
     extras = load_extras(session, ids)

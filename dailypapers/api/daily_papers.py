@@ -76,7 +76,6 @@ def daily_papers(
         sort=sort,
         offset=p * limit,
         limit=limit,
-        with_authors=True,
     )
     extras = load_extras(session, [paper.id for _, paper in rows])
     return [daily_paper_out(entry, paper, extras) for entry, paper in rows]
@@ -107,7 +106,7 @@ def paper_info(
     ] = None,
 ) -> PaperOut:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
-    paper = paper_or_404(session, paper_id)
+    paper = paper_or_404(session, paper_id, with_authors=False)  # the extras carry the bylines
     extras = load_extras(session, [paper.id])
     info = paper_out(paper, listings.entry_for(session, paper), extras)
     if field is PaperField.comments:

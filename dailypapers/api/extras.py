@@ -1,5 +1,5 @@
-"""What the HF-shaped API adds to a page of papers beyond the papers themselves: comment counts, who commented
-and approved authorship claims, read for the whole page in two grouped queries (never one query per paper)."""
+"""What the HF-shaped API adds to a page of papers beyond the papers themselves: the authors, comment counts, who
+commented and approved authorship claims, read for the whole page in three queries (never one query per paper)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.community.models import AuthorClaim, ClaimStatus, Comment
+from dailypapers.papers.lookup import Byline, bylines
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class PaperExtras:
     comments: dict[int, int] = field(default_factory=dict)  # paper id -> visible comments
     claims: dict[tuple[int, int], Claim] = field(default_factory=dict)  # (paper id, author id) -> approved claim
     commenters: dict[int, set[int]] = field(default_factory=dict)  # paper id -> users with a visible comment
+    authors: dict[int, list[Byline]] = field(default_factory=dict)  # paper id -> its authors in order
 
     def claimed_users(self, paper_id: int) -> set[int]:
         return {claim.user.id for (pid, _), claim in self.claims.items() if pid == paper_id}
@@ -55,4 +57,4 @@ def load_extras(session: Session, paper_ids: Iterable[int]) -> PaperExtras:
     for paper_id, user_id, count in session.execute(comments):
         counts[paper_id] = counts.get(paper_id, 0) + count
         commenters.setdefault(paper_id, set()).add(user_id)
-    return PaperExtras(counts, claims, commenters)
+    return PaperExtras(counts, claims, commenters, bylines(session, ids))

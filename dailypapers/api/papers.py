@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dailypapers.api.daily_papers import ERRORS
 from dailypapers.api.extras import load_extras
@@ -58,7 +58,7 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime | None, int]:
 
 def papers_page(session: Session, cursor: str | None, limit: int) -> tuple[list[Paper], str | None]:
     """One page of papers, newest first (undated papers last, by id), and the cursor of the next page."""
-    query = select(Paper).options(selectinload(Paper.authors))
+    query = select(Paper)
     if cursor:
         when, paper_id = decode_cursor(cursor)
         if when is None:
@@ -117,12 +117,7 @@ def similar_papers(
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description=f"How many, 1 to {MAX_SIMILAR}.")] = 10,
 ) -> list[PaperOut]:
     """Papers nearest to this one by meaning (its embedding; a title search until its vector exists)."""
-    paper = paper_or_404(session, paper_id)
+    paper = paper_or_404(session, paper_id, with_authors=False)
     arxiv_ids = [result.arxiv_id for result in engine.similar(session, paper, limit)]
-    found = {
-        p.arxiv_id: p
-        for p in session.scalars(
-            select(Paper).where(Paper.arxiv_id.in_(arxiv_ids)).options(selectinload(Paper.authors))
-        )
-    }
+    found = {p.arxiv_id: p for p in session.scalars(select(Paper).where(Paper.arxiv_id.in_(arxiv_ids)))}
     return _out(session, [found[a] for a in arxiv_ids if a in found])

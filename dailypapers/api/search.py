@@ -75,9 +75,10 @@ def search_papers(
     query = parse_query(q, filters)
     ranked = engine.ranked_ids(session, query, mode, limit)
     ids = [paper_id for paper_id, _ in ranked]
-    papers = {
-        p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(ids)).options(selectinload(Paper.authors)))
-    }
+    found = select(Paper).where(Paper.id.in_(ids))
+    if format is not None:  # a citation file names the authors from the ORM relationship
+        found = found.options(selectinload(Paper.authors))
+    papers = {p.id: p for p in session.scalars(found)}
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
     if format is not None:
         return exports.download([papers[i] for i in ids if i in papers], format, "search")

@@ -41,12 +41,12 @@ def submitter_out(user: User | None) -> SubmitterOut | None:
 
 def _authors(paper: Paper, extras: PaperExtras) -> list[AuthorOut]:
     out = []
-    for pa in paper.authors:
-        claim = extras.claims.get((paper.id, pa.author_id))
+    for byline in extras.authors.get(paper.id, []):
+        claim = extras.claims.get((paper.id, byline.author_id))
         out.append(
             AuthorOut(
-                id=str(pa.author_id),
-                name=pa.author.name,
+                id=str(byline.author_id),
+                name=byline.name,
                 user=submitter_out(claim.user) if claim else None,
                 status=CLAIMED if claim else None,
                 status_last_changed_at=claim.decided_at if claim else None,

@@ -24,7 +24,13 @@ class SearchSettings(BaseSettings):
     embedding_dim: int = Field(default=384, ge=1, le=8192, description="Dimensions of that model's vectors.")
     embedding_api_key: str = Field(default="", description="Bearer token for the embeddings server, if it needs one.")
     embedding_threads: int = Field(
-        default=0, ge=0, description="onnxruntime threads for the bundled model (0: one per core)."
+        default=0,
+        ge=0,
+        le=256,
+        description="onnxruntime threads (intra-op) per process for the bundled model. 0: the core count divided by "
+        "the 2 processes that may embed at once on one machine (serve and a worker, or two workers), at least 1. "
+        "onnxruntime's own default, every core in every process, oversubscribes: two processes then embed at ~50 % "
+        "of one (benchmarks/embedding_threads.py). Raise it where one process embeds alone.",
     )
     vector_ann_threshold: int = Field(
         default=50_000,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 
 from dailypapers.config import Settings
+from dailypapers.papers.lookup import Byline
 from dailypapers.papers.models import DailyEntry, Paper
 
 # Readers show the beginning of the abstract; the full text is one click away.
@@ -32,12 +33,19 @@ def build_feed(
     page_path: str,
     feed_path: str,
     rows: Sequence[tuple[DailyEntry | None, Paper]],
+    authors: Mapping[int, list[Byline]],
     subtitle: str = "most upvoted first",
 ) -> bytes:
     """A listing's feed: each entry is updated when it was listed or its paper changed, whichever is later."""
     items = [(paper, _entry_updated(entry, paper)) for entry, paper in rows]
     return build_paper_feed(
-        settings, title=title, page_path=page_path, feed_path=feed_path, items=items, subtitle=subtitle
+        settings,
+        title=title,
+        page_path=page_path,
+        feed_path=feed_path,
+        items=items,
+        authors=authors,
+        subtitle=subtitle,
     )
 
 
@@ -48,9 +56,11 @@ def build_paper_feed(
     page_path: str,
     feed_path: str,
     items: Sequence[tuple[Paper, dt.datetime]],
+    authors: Mapping[int, list[Byline]],
     subtitle: str = "most upvoted first",
 ) -> bytes:
-    """Papers (with their authors loaded) and each one's ``updated`` instant, in the order given."""
+    """Papers and each one's ``updated`` instant, in the order given; ``authors`` from ``papers.lookup.bylines``
+    (one Core query for the page, not an ORM object per name)."""
     base = settings.base_url
     fg = FeedGenerator()
     fg.id(f"{base}{feed_path}")
@@ -72,7 +82,7 @@ def build_paper_feed(
         # One link only: feedgen 1.0.0 drops rel/type on entry links, so a second (rel="related") link would
         # become a second alternate, which RFC 4287 forbids. The arXiv page is one click from ours.
         item.link(href=url, rel="alternate")
-        names = [pa.author.name for pa in paper.authors]
+        names = [byline.name for byline in authors.get(paper.id, [])]
         for name in names[:MAX_AUTHORS_LISTED]:
             item.author({"name": name})
         if len(names) > MAX_AUTHORS_LISTED:

@@ -7,14 +7,15 @@ import datetime as dt
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.feeds.atom import build_feed, build_paper_feed
 from dailypapers.papers import listings
 from dailypapers.papers.announced import latest_announcement_day, papers_announced, parse_day
 from dailypapers.papers.filters import FiltersDep, PaperFilters
-from dailypapers.papers.models import Paper, PaperAuthor
+from dailypapers.papers.lookup import bylines
+from dailypapers.papers.models import Paper
 from dailypapers.papers.periods import Period, PeriodKind, day_period, parse_period
 from dailypapers.web.deps import SessionDep, SettingsDep
 
@@ -28,11 +29,14 @@ MAX_FEED_ENTRIES = 1000
 def _feed(
     session: SessionDep, settings: SettingsDep, period: Period, page_path: str, feed_path: str, filters: PaperFilters
 ) -> Response:
-    rows = listings.entries(
-        session, period.start, period.end, filters=filters, limit=MAX_FEED_ENTRIES, with_authors=True
-    )
+    rows = listings.entries(session, period.start, period.end, filters=filters, limit=MAX_FEED_ENTRIES)
     body = build_feed(
-        settings, title=period.label, page_path=filters.url(page_path), feed_path=filters.url(feed_path), rows=rows
+        settings,
+        title=period.label,
+        page_path=filters.url(page_path),
+        feed_path=filters.url(feed_path),
+        rows=rows,
+        authors=bylines(session, [paper.id for _, paper in rows]),
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
@@ -57,15 +61,14 @@ TRENDING_FEED_ENTRIES = 50
 @router.get("/papers/trending/feed.atom")
 def trending_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDep) -> Response:
     """The top of the trending list (the same order as /papers/trending)."""
-    rows = listings.entries(
-        session, filters=filters, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES, with_authors=True
-    )
+    rows = listings.entries(session, filters=filters, sort=listings.Sort.trending, limit=TRENDING_FEED_ENTRIES)
     body = build_feed(
         settings,
         title="Trending",
         page_path=filters.url("/papers/trending"),
         feed_path=filters.url("/papers/trending/feed.atom"),
         rows=rows,
+        authors=bylines(session, [paper.id for _, paper in rows]),
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
@@ -73,14 +76,8 @@ def trending_feed(session: SessionDep, settings: SettingsDep, filters: FiltersDe
 def _new_feed(session: Session, settings: Settings, day: dt.date | None, filters: PaperFilters) -> Response:
     wanted = list(filters.categories) or settings.category_list
     announced = papers_announced(session, day, wanted, filters)[:MAX_FEED_ENTRIES] if day else []
-    loaded = {
-        paper.id: paper
-        for paper in session.scalars(
-            select(Paper)
-            .where(Paper.id.in_([p.paper_id for p in announced]))
-            .options(selectinload(Paper.authors).joinedload(PaperAuthor.author))
-        )
-    }
+    ids = [p.paper_id for p in announced]
+    loaded = {paper.id: paper for paper in session.scalars(select(Paper).where(Paper.id.in_(ids)))}
     page_path = f"/papers/new/{day.isoformat()}" if day else "/papers/new"
     scope = " ".join(wanted) or "all categories"
     body = build_paper_feed(
@@ -90,6 +87,7 @@ def _new_feed(session: Session, settings: Settings, day: dt.date | None, filters
         feed_path=filters.url(f"{page_path}/feed.atom"),
         # A paper's entry changes when its record does (a new version, a fix), never on a re-request.
         items=[(loaded[p.paper_id], loaded[p.paper_id].modified_at) for p in announced],
+        authors=bylines(session, ids),
         subtitle="new submissions, cross-lists and replacements, most upvoted first",
     )
     return Response(body, media_type=ATOM_MEDIA_TYPE)

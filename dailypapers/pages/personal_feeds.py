@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import CurrentUser
 from dailypapers.accounts.models import User
@@ -23,6 +23,7 @@ from dailypapers.db import utcnow
 from dailypapers.feeds.atom import build_feed
 from dailypapers.feeds.views import ATOM_MEDIA_TYPE
 from dailypapers.papers.listings import latest_day
+from dailypapers.papers.lookup import bylines
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import week_period
 from dailypapers.personal import feed_tokens, follows, saved_searches
@@ -40,13 +41,10 @@ NO_FEED = "There is no feed at this address."
 
 
 def rows_for(session: Session, paper_ids: list[int]) -> list[tuple[DailyEntry | None, Paper]]:
-    """The papers of ``paper_ids`` in that order, authors loaded, each with its daily entry when it has one."""
+    """The papers of ``paper_ids`` in that order, each with its daily entry when it has one."""
     if not paper_ids:
         return []
-    papers = {
-        p.id: p
-        for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)).options(selectinload(Paper.authors)))
-    }
+    papers = {p.id: p for p in session.scalars(select(Paper).where(Paper.id.in_(paper_ids)))}
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(paper_ids)))}
     return [(entries.get(i), papers[i]) for i in paper_ids if i in papers]
 
@@ -88,6 +86,7 @@ def personal_feed(token: str, session: SessionDep, settings: SettingsDep) -> Res
         page_path="/settings",
         feed_path=path,
         rows=rows_for(session, paper_ids),
+        authors=bylines(session, paper_ids),
         subtitle="a personal feed (make a new address on /settings to stop this one)",
     )
     headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}

