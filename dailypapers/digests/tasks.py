@@ -6,7 +6,6 @@ few minutes; a new subscriber confirmed after the period was composed is picked 
 
 from __future__ import annotations
 
-from dailypapers.db import utcnow
 from dailypapers.digests.models import Frequency
 from dailypapers.digests.outbox import SendingBusy, compose, drain
 from dailypapers.digests.schedule import latest_due
@@ -21,7 +20,7 @@ DIGEST_JOB_INTERVAL_SECONDS = 300.0
 def run_digests(ctx: JobContext) -> str:
     reports = []
     for frequency in Frequency:
-        period = latest_due(frequency, utcnow(), ctx.settings)
+        period = latest_due(frequency, ctx.clock(), ctx.settings)
         if period is None:
             continue
         summary = compose(ctx.db, ctx.settings, period, ModelPersonalizer(ctx.settings))

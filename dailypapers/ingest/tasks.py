@@ -75,7 +75,7 @@ def run_arxiv_daily(ctx: JobContext, now: dt.datetime | None = None) -> str:
     categories = ctx.settings.category_list
     if not categories:
         return "no DAILYPAPERS_HARVEST_CATEGORIES: nothing to harvest"
-    due = latest_announcement(now or dt.datetime.now(dt.UTC))
+    due = latest_announcement(now or ctx.clock())
     with ctx.db.read() as session:
         state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))
         covered_text = state.params.get("covered") if state else None
