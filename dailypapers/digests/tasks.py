@@ -10,7 +10,7 @@ from dailypapers.digests.models import Frequency
 from dailypapers.digests.outbox import SendingBusy, compose, drain
 from dailypapers.digests.schedule import latest_due
 from dailypapers.email.interfaces import ConsoleSender
-from dailypapers.email.smtp import SmtpSender
+from dailypapers.email.smtp import SmtpConfigError, SmtpSender
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.personal.services import ModelPersonalizer
 
@@ -39,5 +39,15 @@ def run_digests(ctx: JobContext) -> str:
     return "; ".join(reports) or "nothing due"
 
 
-# Not a singleton job: composing is idempotent, and sending takes its own "digest-send" lock.
-JOBS = [Job("digests", DIGEST_JOB_INTERVAL_SECONDS, run_digests, singleton=False)]
+# Not a singleton job: composing is idempotent, and sending takes its own "digest-send" lock. A mail server that
+# cannot be reached or used (down, offline, misconfigured) is expected now and then: one log line per run, no
+# traceback; the messages stay in the outbox for the next run.
+JOBS = [
+    Job(
+        "digests",
+        DIGEST_JOB_INTERVAL_SECONDS,
+        run_digests,
+        singleton=False,
+        expected_failures=(SmtpConfigError,),
+    )
+]

@@ -13,17 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from dailypapers.accounts.models import User
 from dailypapers.app import create_app
+from dailypapers.cli import app as cli
 from dailypapers.config import Settings
 from dailypapers.db import Database, utcnow
 from dailypapers.digests import subscriptions
@@ -33,9 +39,10 @@ from dailypapers.papers.models import Paper
 from dailypapers.votes.models import Vote
 from dailypapers.votes.services import set_vote
 from dailypapers.wiring import all_jobs
-from tests.conftest import HF_DAYS
+from tests.conftest import HF_DAYS, _free_port
 from tests.daily_loop_sources import ANNOUNCEMENT_DAYS, WorldServer
-from tests.factories import make_users
+from tests.factories import load_days, make_users
+from tests.replay import Reply
 from tests.smtp import SmtpSink
 
 ENRICH = "enrich" in {job.name for job in all_jobs()}
@@ -46,6 +53,7 @@ CATEGORIES = "cs.CL"
 # (07:00) has not: a day's digest is composed the morning after its feed was mirrored, never racing the mirror.
 STEPS = [dt.datetime(2025, 10, 27, 6, 0, tzinfo=dt.UTC) + dt.timedelta(days=n) for n in range(8)]
 SUBSCRIBER = "reader@example.org"
+runner = CliRunner()
 VOTED = "2510.24668"  # first on Hugging Face's 2025-10-29 list (53 upvotes there)
 COMMUNITY = "2510.13827"  # cs.AI + cs.CL, announced on the first day: three local votes put it on the feed
 BELOW = "2510.13828"  # cs.CL, announced on the second day, two local votes: stays off the feed
@@ -79,6 +87,7 @@ def loop_settings(
         "smtp_port": smtp_sink.port,
         "smtp_security": "none",
         "digest_send_rate": 0.0,
+        "base_url": settings.base_url,  # the digests' Message-IDs name it
     }
     for name, value in values.items():
         monkeypatch.setenv(f"DAILYPAPERS_{name.upper()}", str(value))
@@ -244,13 +253,6 @@ def check_enrichment(client: TestClient, world: WorldServer) -> None:
 def test_a_worker_killed_during_enrichment_loses_and_repeats_nothing(
     loop_settings: Settings, db: Database, world: WorldServer
 ) -> None:
-    import signal
-    import threading
-    import time
-
-    from tests.factories import load_days
-    from tests.replay import Reply
-
     load_days(db, *(HF_DAYS / f"{day}.json" for day in ANNOUNCEMENT_DAYS))
     world.now = STEPS[-1]
     release = threading.Event()
@@ -291,3 +293,72 @@ def test_a_worker_killed_during_enrichment_loses_and_repeats_nothing(
     # except the one in flight at the kill.
     asked = Counter(query["repo"].lower() for name, query in world.requests if name == "github")
     assert sum(asked.values()) <= len(world.repos) + 1 and len(world.requests) > before
+
+
+# --- Without network (issue #13 item 6) ------------------------------------------------------------------------
+
+
+def test_without_network_each_job_logs_one_line_and_the_site_keeps_serving(
+    settings: Settings, env_settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(cli, ["import", "demo"]).exit_code == 0
+    with db.write() as session:
+        subscriptions.add(session, SUBSCRIBER, "daily", confirmed=True)
+    closed = f"http://127.0.0.1:{_free_port()}"  # nothing listens there: every connection is refused
+    offline: dict[str, object] = {
+        "arxiv_oai_url": f"{closed}/oai",
+        "arxiv_api_url": f"{closed}/api/query",
+        "hf_url": closed,
+        "github_api_url": closed,
+        "email_backend": "smtp",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": _free_port(),
+        "smtp_security": "none",
+        "contact_email": "tests@example.org",
+    }
+    for name, value in offline.items():
+        monkeypatch.setenv(f"DAILYPAPERS_{name.upper()}", str(value))
+    # Every job but embedding (local work, a minute of CPU for the demo); the day after the demo's last day, so
+    # a digest with papers is due and meets the closed SMTP port.
+    jobs = [job.name for job in all_jobs() if job.name != "embed"]
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "dailypapers", "worker", "--tick", "0.2", "--now", "2026-08-21T08:00Z"]
+    command += [arg for name in jobs for arg in ("--job", name)]
+    with log.open("wb") as out:
+        worker = subprocess.Popen(command, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        site = settings.model_copy(update={k: v for k, v in offline.items() if k in Settings.model_fields})
+        with TestClient(create_app(site, db)) as client:
+            home = client.get("/")
+            assert home.status_code == 200 and "2026" in home.text
+            day = client.get("/api/daily_papers", params={"date": "2026-08-20"})
+            assert day.status_code == 200 and day.json()
+            assert client.get("/search", params={"q": "language model"}).status_code == 200
+            assert client.get(f"/papers/{day.json()[0]['paper']['id']}").status_code == 200
+        deadline = time.monotonic() + 120
+        while not all(f"job {name} " in log.read_text() for name in jobs):  # each job has run once
+            assert worker.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    lines = log.read_text().splitlines()
+    assert "Traceback" not in log.read_text() and not [line for line in lines if "retry" in line], lines
+    for name in jobs:
+        assert len([line for line in lines if f"job {name} " in line]) == 1, (name, lines)
+    # The jobs that talk to a source say which one they could not reach, in their one line.
+    for name, where in (("arxiv-daily", closed), ("hf-daily", closed)):
+        (line,) = [line for line in lines if f"job {name} " in line]
+        assert f"job {name} failed" in line and where in line, line
+
+
+def test_worker_now_takes_an_iso_time_and_refuses_anything_else(env_settings: Settings, db: Database) -> None:
+    refused = runner.invoke(cli, ["worker", "--once", "--job", "expired-logins", "--now", "next tuesday"])
+    assert refused.exit_code == 2 and "is not an ISO 8601 time" in refused.output
+    # No offset means UTC: at 08:00 on 2025-10-30 the digest of 2025-10-29 is due (after the 07:00 digest hour).
+    with db.write() as session:
+        subscriptions.add(session, SUBSCRIBER, "daily", confirmed=True)
+    ran = runner.invoke(cli, ["worker", "--once", "--job", "digests", "--now", "2025-10-30T08:00"])
+    assert ran.exit_code == 0 and "digests: ran: daily:2025-10-29: 0 composed, 1 with nothing" in ran.output, ran.output
+    with db.read() as session:
+        assert session.scalars(select(OutboxMessage.period)).all() == ["daily:2025-10-29"]
