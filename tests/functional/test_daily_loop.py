@@ -35,6 +35,7 @@ from dailypapers.db import Database, utcnow
 from dailypapers.digests import subscriptions
 from dailypapers.digests.models import OutboxMessage, Subscription
 from dailypapers.digests.outbox import message_id
+from dailypapers.jobs.scheduler import run_job, shifted_clock
 from dailypapers.papers.models import Paper
 from dailypapers.votes.models import Vote
 from dailypapers.votes.services import set_vote
@@ -362,3 +363,21 @@ def test_worker_now_takes_an_iso_time_and_refuses_anything_else(env_settings: Se
     assert ran.exit_code == 0 and "digests: ran: daily:2025-10-29: 0 composed, 1 with nothing" in ran.output, ran.output
     with db.read() as session:
         assert session.scalars(select(OutboxMessage.period)).all() == ["daily:2025-10-29"]
+
+
+def test_the_harvest_tries_its_first_request_once_and_retries_later_ones(
+    loop_settings: Settings, db: Database, world: WorldServer
+) -> None:
+    (job,) = [j for j in all_jobs() if j.name == "arxiv-daily"]
+    world.now = STEPS[4]
+    at = shifted_clock(STEPS[4])
+    settings = loop_settings.model_copy(update={"harvest_categories": "cs.CL stat.ML"})  # two sets: cs, stat
+    # Offline or refused at the first request: the run fails at once (one line), the next run is the retry.
+    world.script("oai", Reply(503, b"busy", "text/plain"))
+    failed = run_job(job, db, settings, at)
+    assert failed.status == "failed" and "503" in failed.report and world.count("oai") == 1
+    # Once a page has come, a refused request is retried within the run: the stat set's 503 costs one retry.
+    world.script("oai", None, Reply(503, b"busy", "text/plain"))
+    ran = run_job(job, db, settings, at)
+    assert ran.status == "ran", ran.report
+    assert [q.get("set") for route, q in world.requests if route == "oai"] == ["cs", "cs", "stat", "stat"]
