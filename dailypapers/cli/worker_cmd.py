@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
+from collections.abc import Callable
 from types import FrameType
 
 import typer
 
 from dailypapers.cli.common import database, fail, out
 from dailypapers.config import Settings
-from dailypapers.jobs.scheduler import JobStatus, Scheduler, run_job
+from dailypapers.db import utcnow
+from dailypapers.jobs.scheduler import JobStatus, Scheduler, run_job, shifted_clock
 from dailypapers.ops.logs import configure
 from dailypapers.ops.metrics import serve_job_metrics
 from dailypapers.wiring import all_jobs
@@ -26,6 +29,12 @@ def worker(
         help="Serve this worker's job metrics (runs, durations) for Prometheus on 127.0.0.1:PORT; 0: off. "
         "Backlogs are on the web's /metrics.",
     ),
+    now: str = typer.Option(
+        "",
+        help="Run the jobs as if the clock read this time (ISO 8601, e.g. 2025-10-29T06:00Z; UTC when no offset "
+        "is given), running on from there: which announcement, Hugging Face day and digest are due. For "
+        "simulations and tests; stored timestamps and leases keep the real clock.",
+    ),
 ) -> None:
     """Run the scheduler: the daily arXiv harvest and every other job. Several workers may run at once:
     singleton jobs take a lock, so each runs in one place at a time."""
@@ -35,18 +44,19 @@ def worker(
     unknown = set(job) - {j.name for j in all_jobs()}
     if unknown:
         raise fail(f"unknown job(s): {', '.join(sorted(unknown))}", code=2)
+    clock = _clock(now)
     db = database(settings)
     try:
         if once:
             failed = False
             for each in jobs:
-                result = run_job(each, db, settings)
+                result = run_job(each, db, settings, clock)
                 out.print(f"{result.job}: {result.status}: {result.report}", markup=False, highlight=False)
                 failed = failed or result.status is JobStatus.failed
             if failed:
                 raise typer.Exit(1)
             return
-        scheduler = Scheduler(db, settings, jobs, tick_seconds=tick)
+        scheduler = Scheduler(db, settings, jobs, tick_seconds=tick, clock=clock)
         if metrics_port:
             serve_job_metrics(metrics_port)
 
@@ -59,3 +69,13 @@ def worker(
         scheduler.run_forever()
     finally:
         db.dispose()
+
+
+def _clock(now: str) -> Callable[[], dt.datetime]:
+    if not now:
+        return utcnow
+    try:
+        start = dt.datetime.fromisoformat(now.strip())
+    except ValueError:
+        raise fail(f"--now {now[:40]!r} is not an ISO 8601 time (e.g. 2025-10-29T06:00Z)", code=2) from None
+    return shifted_clock(start if start.tzinfo else start.replace(tzinfo=dt.UTC))

@@ -6,12 +6,11 @@ few minutes; a new subscriber confirmed after the period was composed is picked 
 
 from __future__ import annotations
 
-from dailypapers.db import utcnow
 from dailypapers.digests.models import Frequency
 from dailypapers.digests.outbox import compose, drain
 from dailypapers.digests.schedule import latest_due
 from dailypapers.email.interfaces import ConsoleSender
-from dailypapers.email.smtp import SmtpSender
+from dailypapers.email.smtp import SmtpConfigError, SmtpSender
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.personal.digest_sections import FollowsAndSearches
 from dailypapers.personal.services import ModelPersonalizer
@@ -22,7 +21,7 @@ DIGEST_JOB_INTERVAL_SECONDS = 300.0
 def run_digests(ctx: JobContext) -> str:
     reports = []
     for frequency in Frequency:
-        period = latest_due(frequency, utcnow(), ctx.settings)
+        period = latest_due(frequency, ctx.clock(), ctx.settings)
         if period is None:
             continue
         summary = compose(
@@ -45,5 +44,15 @@ def run_digests(ctx: JobContext) -> str:
     return "; ".join(reports) or "nothing due"
 
 
-# Not a singleton job: composing is idempotent, and every worker sends, each the rows it claimed.
-JOBS = [Job("digests", DIGEST_JOB_INTERVAL_SECONDS, run_digests, singleton=False)]
+# Not a singleton job: composing is idempotent, and every worker sends, each the rows it claimed. A mail server
+# that cannot be reached or used (down, offline, misconfigured) is expected now and then: one log line per run, no
+# traceback; the messages stay in the outbox for the next run.
+JOBS = [
+    Job(
+        "digests",
+        DIGEST_JOB_INTERVAL_SECONDS,
+        run_digests,
+        singleton=False,
+        expected_failures=(SmtpConfigError,),
+    )
+]

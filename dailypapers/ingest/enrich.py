@@ -40,7 +40,7 @@ _NETWORK_STEPS: tuple[tuple[str, Callable[[Database, Settings, dt.datetime], str
 
 
 def run_enrich(ctx: JobContext, now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or ctx.clock()
     reports = [read_links(ctx.db, now, ctx.settings.enrich_batch_size, ctx.renew)]
     failures = []
     for name, step in _NETWORK_STEPS:

@@ -94,7 +94,7 @@ def run_hf_daily(ctx: JobContext, now: dt.datetime | None = None) -> str:
     settings = ctx.settings
     if not settings.hf_mirror:
         return "DAILYPAPERS_HF_MIRROR is off: nothing to mirror"
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or ctx.clock()
     due = due_days(now, _load_state(ctx.db), settings.hf_mirror_catchup_days)
     if not due:
         return f"up to date (Hugging Face days to {last_closed_day(now)} synced)"

@@ -17,7 +17,7 @@ from dailypapers.ingest.harvest import harvest_oai
 from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.sources.arxiv_oai import HarvestParams, MetadataFormat, OaiHarvester
-from dailypapers.sources.http import SourceClient, SourceError
+from dailypapers.sources.http import RETRY_ATTEMPTS, SourceClient, SourceError
 
 ANNOUNCE_TZ = ZoneInfo("America/New_York")
 ANNOUNCE_HOUR = 20
@@ -75,7 +75,7 @@ def run_arxiv_daily(ctx: JobContext, now: dt.datetime | None = None) -> str:
     categories = ctx.settings.category_list
     if not categories:
         return "no DAILYPAPERS_HARVEST_CATEGORIES: nothing to harvest"
-    due = latest_announcement(now or dt.datetime.now(dt.UTC))
+    due = latest_announcement(now or ctx.clock())
     with ctx.db.read() as session:
         state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))
         covered_text = state.params.get("covered") if state else None
@@ -84,11 +84,19 @@ def run_arxiv_daily(ctx: JobContext, now: dt.datetime | None = None) -> str:
         return f"up to date (announcement of {due:%Y-%m-%d %H:%M} UTC already harvested)"
     from_date = harvest_window(covered, due)
     summaries = []
-    with SourceClient(ctx.settings, min_interval_seconds=ctx.settings.arxiv_delay_seconds) as client:
+    # The run's first request gets one attempt: when the network is down that is one clear line in the log (the
+    # scheduler's), not a retry line per attempt and minutes of backoff; the next run is the retry. Once a page
+    # has come, later pages retry as usual (a hiccup mid-harvest should not waste the pages fetched).
+    with SourceClient(ctx.settings, min_interval_seconds=ctx.settings.arxiv_delay_seconds, attempts=1) as client:
         harvester = OaiHarvester(client, ctx.settings.arxiv_oai_url)
+
+        def on_page(*_: object) -> None:
+            client.attempts = RETRY_ATTEMPTS
+            ctx.renew()
+
         for set_spec in sorted({oai_set_for(c) for c in categories}):
             params = HarvestParams(MetadataFormat.arxiv, from_date=from_date, set_spec=set_spec)
-            summary = harvest_oai(ctx.db, harvester, params, categories=categories, on_page=lambda *_: ctx.renew())
+            summary = harvest_oai(ctx.db, harvester, params, categories=categories, on_page=on_page)
             summaries.append(f"{set_spec}: {summary}")
     with ctx.db.write() as session:
         state = session.scalar(select(HarvestCheckpoint).where(HarvestCheckpoint.key == STATE_KEY))

@@ -7,6 +7,7 @@ Singleton jobs take a named lock first, so any number of processes can run the s
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dailypapers.config import Settings
-from dailypapers.db import Database
+from dailypapers.db import Database, utcnow
 from dailypapers.jobs.history import record_run
 from dailypapers.jobs.locks import singleton
 from dailypapers.jobs.metrics import record_job
@@ -28,6 +29,9 @@ class JobContext:
     db: Database
     settings: Settings
     renew: Callable[[], None]
+    # The jobs' "now" (announcements due, days closed, digests due). Injectable so a simulation can run the
+    # scheduler a week ahead (``worker --now``); database timestamps and leases keep the real clock.
+    clock: Callable[[], dt.datetime] = utcnow
 
 
 @dataclass(frozen=True)
@@ -56,19 +60,19 @@ class JobResult:
     report: str
 
 
-def run_job(job: Job, db: Database, settings: Settings) -> JobResult:
+def run_job(job: Job, db: Database, settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> JobResult:
     """Run ``job`` once now (the CLI's inline mode uses this too); never raises. Counted in /metrics."""
     started = time.monotonic()
-    result = _run_job(job, db, settings)
+    result = _run_job(job, db, settings, clock)
     record_job(job.name, result.status, time.monotonic() - started)
     if result.status is not JobStatus.skipped:
         record_run(db, result.job, result.status.value, result.report)
     return result
 
 
-def _run_job(job: Job, db: Database, settings: Settings) -> JobResult:
+def _run_job(job: Job, db: Database, settings: Settings, clock: Callable[[], dt.datetime]) -> JobResult:
     try:
-        return _run(job, db, settings)
+        return _run(job, db, settings, clock)
     except job.expected_failures as exc:
         log.warning("job %s failed: %s", job.name, exc)
         return JobResult(job.name, JobStatus.failed, f"{type(exc).__name__}: {exc}")
@@ -77,21 +81,35 @@ def _run_job(job: Job, db: Database, settings: Settings) -> JobResult:
         return JobResult(job.name, JobStatus.failed, f"{type(exc).__name__}: {exc}")
 
 
-def _run(job: Job, db: Database, settings: Settings) -> JobResult:
+def _run(job: Job, db: Database, settings: Settings, clock: Callable[[], dt.datetime]) -> JobResult:
     if not job.singleton:
-        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, renew=lambda: None)))
+        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, lambda: None, clock)))
     with singleton(db, f"job:{job.name}") as lease:
         if lease is None:
             return JobResult(job.name, JobStatus.skipped, "another process is running it")
-        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, renew=lease.renew)))
+        return JobResult(job.name, JobStatus.ran, job.run(JobContext(db, settings, lease.renew, clock)))
+
+
+def shifted_clock(start: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock that reads ``start`` now and runs on in real time from there (``worker --now``)."""
+    offset = start - utcnow()
+    return lambda: utcnow() + offset
 
 
 class Scheduler:
-    def __init__(self, db: Database, settings: Settings, jobs: list[Job], tick_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        jobs: list[Job],
+        tick_seconds: float = 30.0,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.jobs = jobs
         self.tick_seconds = tick_seconds
+        self.clock = clock
         self._next_run: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -101,7 +119,7 @@ class Scheduler:
         results = []
         for job in self.jobs:
             if self._next_run.get(job.name, 0.0) <= now:
-                result = run_job(job, self.db, self.settings)
+                result = run_job(job, self.db, self.settings, self.clock)
                 if result.status != "failed":  # run_job has logged the failure already: one line per run
                     log.info("job %s %s: %s", job.name, result.status, result.report)
                 results.append(result)

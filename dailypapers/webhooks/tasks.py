@@ -6,7 +6,6 @@ once the day has papers on the feed, so the job can run every few minutes and po
 
 from __future__ import annotations
 
-from dailypapers.db import utcnow
 from dailypapers.jobs.scheduler import Job, JobContext
 from dailypapers.webhooks.outbox import SendingBusy, compose, drain, due_day
 from dailypapers.webhooks.transport import HttpPoster
@@ -15,7 +14,7 @@ WEBHOOK_JOB_INTERVAL_SECONDS = 300.0
 
 
 def run_webhooks(ctx: JobContext) -> str:
-    day = due_day(utcnow(), ctx.settings)
+    day = due_day(ctx.clock(), ctx.settings)
     composed = compose(ctx.db, ctx.settings, day)
     reports = [f"{day}: {composed}"] if composed.composed or composed.empty else []
     with HttpPoster(ctx.settings) as poster:
