@@ -29,8 +29,10 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.replay import LoopbackServer
 
 MATRIX_PATH = re.compile(r"^/_matrix/client/v3/rooms/(?P<room>[^/]+)/send/m\.room\.message/(?P<txn>[^/]+)$")
 SLACK_BLOCK_TYPES = {"header", "section", "context", "divider", "actions", "image"}
@@ -69,7 +71,7 @@ class Scripted:
     stall: threading.Event | None = None  # say nothing until set (at most STALL_MAX_SECONDS)
 
 
-class WebhookSink:
+class WebhookSink(LoopbackServer):
     def __init__(self) -> None:
         self.hits: list[Hit] = []
         self.generic_secrets: dict[str, str] = {}
@@ -105,23 +107,11 @@ class WebhookSink:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> WebhookSink:
-        self._thread.start()
-        return self
+        self._serve(Handler)
 
     def stop(self) -> None:
         self.release.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().stop()
 
     def script(self, path: str, *replies: Scripted) -> None:
         self.scripted[path].extend(replies)
