@@ -142,3 +142,11 @@ def load_corpus(db: Database, *, vectors: bool = True) -> None:
             PaperVector(paper_id=pid, model=embedder.model_id, dim=embedder.dim, vector=cached[aid])
             for pid, aid, _, _ in papers
         )
+
+
+def tampered(token: str) -> str:
+    """``token`` with one character of its signature changed, never to itself. Not the last character: base64's
+    final one carries padding bits, so some replacements there decode to the same signature."""
+    position = len(token) - 5
+    replacement = "A" if token[position] != "A" else "B"
+    return token[:position] + replacement + token[position + 1 :]

@@ -23,7 +23,7 @@ from dailypapers.app import create_app
 from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.web.security import DEVICE_COOKIE
-from tests.factories import PASSWORD, csrf_from, make_user
+from tests.factories import PASSWORD, csrf_from, make_user, tampered
 from tests.functional.test_accounts import link_in, mails
 
 NEW_PASSWORD = "a brand new password"
@@ -87,7 +87,7 @@ def test_strangers_do_not_lock_the_owner_out(app: FastAPI, db: Database, caplog:
         assert 400 in from_strangers(app, 20, "ada", "wrong password", TRIES_PER_MINUTE)
         with stranger(app, 30) as thief:
             assert attempt(thief, "ada", PASSWORD).status_code == 400  # ...so even the password is not heard
-            thief.cookies.set(DEVICE_COOKIE, owner.cookies[DEVICE_COOKIE][:-2] + "xx", path="/login")
+            thief.cookies.set(DEVICE_COOKIE, tampered(owner.cookies[DEVICE_COOKIE]), path="/login")
             assert attempt(thief, "ada", PASSWORD).status_code == 400  # a forged cookie does not help
         # ...but the owner's browser still gets in.
         assert attempt(owner, "ada", PASSWORD).status_code == 303
