@@ -3,12 +3,12 @@
 - Composing inserts one row per active subscription of the period's frequency that has none yet
   (``INSERT … ON CONFLICT DO NOTHING`` on the unique (subscription, period) key): reruns and concurrent runs
   add nothing twice.
-- Sending claims one row at a time: marks it ``sending`` in its own transaction (``FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL, so any number of workers send disjoint rows at once; SQLite's ``BEGIN IMMEDIATE`` serialises the
-  claims), with the sender's id and a lease (``next_attempt_at``, DAILYPAPERS_WORK_LEASE_SECONDS), talks SMTP,
-  then marks it ``sent``. An SMTP server's acceptance and our commit cannot be one transaction, so a crash can
-  leave exactly one row ``sending`` per sender: the message in doubt. A sender takes such a row back when its
-  lease has expired, or at once when its holder ran on this machine and its process is gone.
+- Sending is the webhooks' drain (``jobs.outbox``): any number of workers claim disjoint rows (a work claim per
+  row with a lease, DAILYPAPERS_WORK_LEASE_SECONDS; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), mark each
+  ``sending`` in its own transaction, talk SMTP, then mark it ``sent``. An SMTP server's acceptance and our commit
+  cannot be one transaction, so a crash can leave exactly one row ``sending`` per sender: the message in doubt. A
+  sender takes such a row back when its claim has expired, or at once when its holder ran on this machine and its
+  process is gone.
 - The rule for the message in doubt: it is sent again (at least once), with the same Message-ID, which mail
   systems use to recognise a duplicate. Losing a digest silently would be worse than a recognisable repeat, and
   nothing else can repeat: every other row is either ``sent`` (never retried) or was never handed to SMTP.
@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import quote
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
@@ -35,8 +35,10 @@ from dailypapers.digests.models import Frequency, OutboxMessage, OutboxStatus, S
 from dailypapers.digests.schedule import DigestPeriod, covering
 from dailypapers.digests.subscriptions import manage_token
 from dailypapers.email.interfaces import mail_domain, new_message
-from dailypapers.email.smtp import PermanentFailure, SmtpConfigError, TemporaryFailure
-from dailypapers.jobs.locks import holder_id, holder_is_dead
+from dailypapers.email.smtp import PermanentFailure, TemporaryFailure
+from dailypapers.jobs import outbox
+from dailypapers.jobs.locks import holder_id
+from dailypapers.jobs.outbox import OutboxTable
 from dailypapers.papers.periods import parse_day, parse_week
 
 INSERT_BATCH = 500
@@ -178,36 +180,6 @@ class DrainSummary:
         return f"{counts}, {self.cancelled} cancelled{doubt}"
 
 
-def _claim_next(
-    db: Database, settings: Settings, period_key: str | None, now: dt.datetime
-) -> tuple[OutboxMessage, Subscription] | None:
-    with db.write() as session:
-        query = (
-            select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.pending.value)
-            .where((OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now))
-            .order_by(OutboxMessage.id)
-            .limit(1)
-        )
-        if period_key is not None:
-            query = query.where(OutboxMessage.period == period_key)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)  # another sender's row in its claim: take the next
-        row = session.scalar(query)
-        if row is None:
-            return None
-        subscription = session.get(Subscription, row.subscription_id)
-        if subscription is None or subscription.status != SubscriptionStatus.active.value:
-            row.status = OutboxStatus.cancelled.value
-            row.last_error = "the subscription ended before sending"
-            return row, subscription or Subscription(id=row.subscription_id, email=row.recipient)
-        row.status = OutboxStatus.sending.value
-        row.claimed_by = holder_id()
-        row.next_attempt_at = now + dt.timedelta(seconds=settings.work_lease_seconds)  # the sending lease
-        row.attempts += 1
-        return row, subscription
-
-
 class Delivery(StrEnum):
     """What became of one message; each is also a counter of ``DrainSummary``."""
 
@@ -216,55 +188,89 @@ class Delivery(StrEnum):
     failed = "failed"
 
 
-def _record(db: Database, settings: Settings, row: OutboxMessage, outcome: Exception | None) -> Delivery:
-    """Store how the SMTP transaction ended; returns the summary field to count."""
-    with db.write() as session:
-        stored = session.get(OutboxMessage, row.id)
+@dataclass
+class _Digests:
+    """The digests' part of ``jobs.outbox.drain``."""
+
+    db: Database
+    settings: Settings
+    sender: Sender
+    period_key: str | None
+    summary: DrainSummary
+    on_message: Callable[[str], None] | None
+    digests: dict[str, PeriodDigests] = field(default_factory=dict)
+    last_send: float = 0.0
+
+    table = OutboxTable(
+        "outbox:digests", OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at, OutboxMessage.attempts
+    )
+
+    def where(self, _now: dt.datetime) -> list[ColumnElement[bool]]:
+        return [] if self.period_key is None else [OutboxMessage.period == self.period_key]
+
+    def prepare(self, session: Session, row_id: int) -> tuple[OutboxMessage, Subscription] | None:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None  # checked due in this transaction
         subscription = session.get(Subscription, row.subscription_id)
-        assert stored is not None
-        if outcome is None:
-            stored.status, stored.sent_at, stored.last_error = OutboxStatus.sent.value, utcnow(), None
-            stored.next_attempt_at = None
-            if subscription is not None:
-                subscription.bounces = 0
-            return Delivery.sent
-        stored.last_error = str(outcome)[:2000]
-        if isinstance(outcome, TemporaryFailure) and stored.attempts < settings.digest_max_attempts:
-            stored.status = OutboxStatus.pending.value
-            delay = RETRY_BASE_SECONDS * 2 ** (stored.attempts - 1)
-            stored.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
-            return Delivery.retry_later
-        stored.status = OutboxStatus.failed.value
-        if isinstance(outcome, PermanentFailure) and subscription is not None:
-            subscription.bounces += 1
-            if subscription.bounces >= settings.digest_bounce_limit:
-                subscription.status = SubscriptionStatus.paused.value
-                subscription.changed_at = utcnow()
-        return Delivery.failed
+        if subscription is None or subscription.status != SubscriptionStatus.active.value:
+            row.status = OutboxStatus.cancelled.value
+            row.last_error = "the subscription ended before sending"
+            return None
+        row.claimed_by = holder_id()  # who sends it, for an operator looking at the row (the claim is the lease)
+        return row, subscription
+
+    def send(self, item: tuple[OutboxMessage, Subscription]) -> Exception | None:
+        row, subscription = item
+        if row.period not in self.digests:
+            with self.db.read() as session:
+                self.digests[row.period] = PeriodDigests.load(session, self.settings, parse_period_key(row.period))
+        own = [i for _, ids in row.section_ids() for i in ids]
+        if own:  # members' own sections may hold papers that are not the period's candidates
+            with self.db.read() as session:
+                self.digests[row.period].ensure(session, own)
+        message = build_message(self.settings, self.digests[row.period], row, subscription)
+        rate = self.settings.digest_send_rate
+        wait = self.last_send + (1.0 / rate if rate > 0 else 0.0) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self.last_send = time.monotonic()
+        try:
+            self.sender.send(message)
+        except (TemporaryFailure, PermanentFailure) as exc:
+            return exc
+        return None
+
+    def record(self, session: Session, row_id: int, error: Exception | None, now: dt.datetime) -> None:
+        field_name = _record(session, self.settings, row_id, error, now)
+        setattr(self.summary, field_name, getattr(self.summary, field_name) + 1)
+        if self.on_message is not None:
+            self.on_message(field_name)
 
 
-def _take_back_in_doubt(db: Database) -> int:
-    """Rows left ``sending`` by a sender that crashed: back to ``pending`` (sent again, same Message-ID) once
-    the sender's lease expired, or at once when it ran here and is gone. Returns how many."""
-    now = utcnow()
-    with db.write() as session:
-        rows = session.execute(
-            select(OutboxMessage.id, OutboxMessage.claimed_by, OutboxMessage.next_attempt_at).where(
-                OutboxMessage.status == OutboxStatus.sending.value
-            )
-        ).all()
-        ids = [
-            row_id
-            for row_id, holder, until in rows
-            if until is None or until <= now or holder is None or holder_is_dead(holder)
-        ]
-        if ids:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.sending.value)
-                .values(status=OutboxStatus.pending.value, next_attempt_at=None, claimed_by=None)
-            )
-    return len(ids)
+def _record(session: Session, settings: Settings, row_id: int, outcome: Exception | None, now: dt.datetime) -> Delivery:
+    """Store how the SMTP transaction ended; returns the summary field to count."""
+    stored = session.get(OutboxMessage, row_id)
+    assert stored is not None  # rows outlive their subscription (cancelled, never deleted)
+    subscription = session.get(Subscription, stored.subscription_id)
+    if outcome is None:
+        stored.status, stored.sent_at, stored.last_error = OutboxStatus.sent.value, utcnow(), None
+        stored.next_attempt_at = None
+        if subscription is not None:
+            subscription.bounces = 0
+        return Delivery.sent
+    stored.last_error = str(outcome)[:2000]
+    if isinstance(outcome, TemporaryFailure) and stored.attempts < settings.digest_max_attempts:
+        stored.status = OutboxStatus.pending.value
+        delay = RETRY_BASE_SECONDS * 2 ** (stored.attempts - 1)
+        stored.next_attempt_at = now + dt.timedelta(seconds=delay)
+        return Delivery.retry_later
+    stored.status = OutboxStatus.failed.value
+    if isinstance(outcome, PermanentFailure) and subscription is not None:
+        subscription.bounces += 1
+        if subscription.bounces >= settings.digest_bounce_limit:
+            subscription.status = SubscriptionStatus.paused.value
+            subscription.changed_at = utcnow()
+    return Delivery.failed
 
 
 def drain(
@@ -278,44 +284,7 @@ def drain(
     after a crash. Other processes may drain at the same time: each sends different rows. Raises
     ``SmtpConfigError`` (after putting the row back) when the server cannot be used as configured."""
     summary = DrainSummary()
-    digests: dict[str, PeriodDigests] = {}
-    interval = 1.0 / settings.digest_send_rate if settings.digest_send_rate > 0 else 0.0
-    summary.in_doubt = _take_back_in_doubt(db)
-    last_send = 0.0
-    while True:
-        claimed = _claim_next(db, settings, period_key, utcnow())
-        if claimed is None:
-            break
-        row, subscription = claimed
-        if row.status == OutboxStatus.cancelled.value:
-            summary.cancelled += 1
-            continue
-        if row.period not in digests:
-            with db.read() as session:
-                digests[row.period] = PeriodDigests.load(session, settings, parse_period_key(row.period))
-        own = [i for _, ids in row.section_ids() for i in ids]
-        if own:  # members' own sections may hold papers that are not the period's candidates
-            with db.read() as session:
-                digests[row.period].ensure(session, own)
-        message = build_message(settings, digests[row.period], row, subscription)
-        wait = last_send + interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        last_send = time.monotonic()
-        try:
-            sender.send(message)
-        except SmtpConfigError:
-            with db.write() as session:
-                stored = session.get(OutboxMessage, row.id)
-                if stored is not None:
-                    stored.status, stored.attempts = OutboxStatus.pending.value, stored.attempts - 1
-                    stored.next_attempt_at = None
-            raise
-        except (TemporaryFailure, PermanentFailure) as exc:
-            field = _record(db, settings, row, exc)
-        else:
-            field = _record(db, settings, row, None)
-        setattr(summary, field, getattr(summary, field) + 1)
-        if on_message is not None:
-            on_message(field)
+    digests = _Digests(db, settings, sender, period_key, summary, on_message)
+    drained = outbox.drain(db, digests, settings.work_lease_seconds)
+    summary.in_doubt, summary.cancelled = drained.in_doubt, drained.cancelled
     return summary

@@ -18,6 +18,7 @@ just before), which with the rule above means no item is done twice while its cl
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 
 from sqlalchemy import Select, and_, delete, exists, select, update
@@ -26,7 +27,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from dailypapers.db import Database, utcnow
-from dailypapers.jobs.locks import holder_id
+from dailypapers.jobs.locks import holder_id, holder_is_dead
 from dailypapers.jobs.models import WorkClaim
 
 
@@ -91,3 +92,77 @@ def live_claims(db: Database, kind: str) -> int:
         now = utcnow()
         rows = session.scalars(select(WorkClaim.item_id).where(WorkClaim.kind == kind, WorkClaim.expires_at > now))
         return len(list(rows))
+
+
+def claim_ids(db: Database, kind: str, ids: Sequence[int], lease_seconds: float) -> list[int]:
+    """Claim exactly these ``ids`` (keys that are not rows of one table, e.g. a repository's hash, or candidates
+    chosen in Python); returns those now claimed by this process, in the given order. The same conflict rule as
+    ``claim``: only a missing or expired claim is taken."""
+    if not ids:
+        return []
+    holder = holder_id()
+    now = utcnow()
+    expires = now + dt.timedelta(seconds=lease_seconds)
+    with db.write() as session:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = (
+            insert(WorkClaim)
+            .values([{"kind": kind, "item_id": i, "holder": holder, "expires_at": expires} for i in dict.fromkeys(ids)])
+            .on_conflict_do_update(
+                index_elements=["kind", "item_id"],
+                set_={"holder": holder, "expires_at": expires},
+                where=WorkClaim.expires_at <= now,
+            )
+            .returning(WorkClaim.item_id)
+        )
+        got = set(session.scalars(statement))
+    return [i for i in dict.fromkeys(ids) if i in got]
+
+
+def clear_stale(db: Database, kind: str) -> int:
+    """Drop the claims of ``kind`` that hold nothing any more: expired ones (their holder died or outlived its
+    lease; nobody else removes them once their item is done) and live ones whose holder ran on this machine and
+    is gone (kill -9), so their items are taken at once instead of after the lease. A holder elsewhere is
+    trusted until its lease ends. Returns how many went. Opt-in: the outboxes and enrichment call it (a rerun
+    after a crash finishes at once); embedding waits a dead worker's lease out (its batch costs seconds)."""
+    now = utcnow()
+    with db.read() as session:
+        holders = set(
+            session.scalars(select(WorkClaim.holder).where(WorkClaim.kind == kind, WorkClaim.expires_at > now))
+        )
+    dead = [holder for holder in holders if holder_is_dead(holder)]
+    with db.write() as session:
+        result = session.execute(
+            delete(WorkClaim)
+            .where(WorkClaim.kind == kind, (WorkClaim.expires_at <= now) | WorkClaim.holder.in_(dead))
+            .returning(WorkClaim.item_id)
+        )
+        return len(result.all())
+
+
+class Holding:
+    """Claims this process works through one by one: ``keep()`` renews the rest before the lease can lapse
+    (a batch of slow calls, e.g. 100 GitHub requests 1 s apart, may outlast a short lease), ``done()`` drops
+    one in the caller's transaction, ``drop()`` gives back whatever is left (on an error, or work skipped)."""
+
+    def __init__(self, db: Database, kind: str, ids: Sequence[int], lease_seconds: float) -> None:
+        self.db, self.kind, self.lease_seconds = db, kind, lease_seconds
+        self.ids = list(ids)
+        self._renewed = time.monotonic()
+
+    def keep(self) -> None:
+        # A third of the lease: two renewals could fail or come late before another worker takes over.
+        if self.ids and time.monotonic() - self._renewed > self.lease_seconds / 3:
+            renew(self.db, self.kind, self.ids, self.lease_seconds)
+            self._renewed = time.monotonic()
+
+    def done(self, session: Session, ids: Sequence[int]) -> None:
+        release(session, self.kind, ids)
+        gone = set(ids)
+        self.ids = [i for i in self.ids if i not in gone]
+
+    def drop(self) -> None:
+        if self.ids:
+            with self.db.write() as session:
+                release(session, self.kind, self.ids)
+            self.ids = []

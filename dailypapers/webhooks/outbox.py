@@ -5,9 +5,11 @@ The same shape as the digests' outbox (digests/outbox.py):
 - Composing inserts one row per enabled webhook that has none for the day (``INSERT … ON CONFLICT DO NOTHING``
   on the unique (webhook, day) key): reruns and concurrent runs add nothing twice. A day with no papers on the
   feed yet is not composed at all, so the post waits for the daily loop instead of going out empty.
-- Posting holds the singleton lock ``webhook-send``, marks a row ``sending`` in its own transaction, makes the
-  request, then records the answer. A server's acceptance and our commit cannot be one transaction, so a crash
-  leaves at most one row ``sending``: the delivery in doubt.
+- Posting is the digests' drain (``jobs.outbox``): any number of workers claim disjoint rows, mark each
+  ``sending`` in its own transaction, make the request, then record the answer. A server's acceptance and our
+  commit cannot be one transaction, so a crash leaves at most one row ``sending`` per worker: the delivery in
+  doubt, taken back once its claim ends (at once when its worker ran on this machine and is gone). One webhook
+  gets one post at a time, its days in order.
 - The rule for the delivery in doubt: it is posted again (at least once) with the same body and the same
   delivery id (``X-Dailypapers-Delivery``; Matrix's transaction id), by which a receiver recognises it. Every
   other row is either ``sent`` (never retried) or was never handed to the network.
@@ -27,12 +29,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from dailypapers.config import Settings
 from dailypapers.db import Database, insert_ignoring_conflicts, utcnow
-from dailypapers.jobs.locks import singleton
+from dailypapers.jobs import outbox
+from dailypapers.jobs.outbox import OutboxTable
 from dailypapers.papers.categories import in_categories
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.webhooks import payloads
@@ -43,11 +46,11 @@ from dailypapers.webhooks.transport import PermanentFailure, Poster, TemporaryFa
 RETRY_BASE_SECONDS = 60.0
 MAX_CANDIDATES = 2000  # a feed day has ~50 papers
 ERROR_CHARS = 2000
-LEASE_RENEW_SECONDS = 60.0  # the posting lease lasts 15 minutes; renewing per post would add a write to each
 
 
 class SendingBusy(RuntimeError):
-    """Another process is posting webhooks right now."""
+    """No longer raised: posting is shared by every worker (``jobs.outbox``). Kept while ``cli/webhooks_cmd.py``
+    still catches it."""
 
 
 @dataclass
@@ -151,36 +154,11 @@ class DrainSummary:
 
 @dataclass(frozen=True)
 class _Claimed:
-    row_id: int
     delivery_id: str
     body: str
     service: Service
     url: str
     secret: str | None
-
-
-def _claim_next(db: Database, day: dt.date | None, now: dt.datetime) -> _Claimed | DeliveryStatus | None:
-    """The next due row, marked ``sending``; ``cancelled`` when its webhook is off; None when nothing is due."""
-    with db.write() as session:
-        query = (
-            select(WebhookDelivery)
-            .where(WebhookDelivery.status == DeliveryStatus.pending.value)
-            .where((WebhookDelivery.next_attempt_at.is_(None)) | (WebhookDelivery.next_attempt_at <= now))
-            .order_by(WebhookDelivery.id)
-            .limit(1)
-        )
-        if day is not None:
-            query = query.where(WebhookDelivery.day == day)
-        row = session.scalar(query)
-        if row is None:
-            return None
-        webhook = session.get(Webhook, row.webhook_id)
-        if webhook is None or not webhook.enabled:
-            row.status, row.last_error = DeliveryStatus.cancelled.value, "the webhook was disabled before posting"
-            return DeliveryStatus.cancelled
-        row.status = DeliveryStatus.sending.value
-        row.attempts += 1
-        return _Claimed(row.id, row.delivery_id, row.body, Service(webhook.service), webhook.url, webhook.secret)
 
 
 class Outcome(StrEnum):
@@ -191,36 +169,101 @@ class Outcome(StrEnum):
     failed = "failed"
 
 
+@dataclass
+class _Deliveries:
+    """The webhooks' part of ``jobs.outbox.drain``."""
+
+    settings: Settings
+    poster: Poster
+    day: dt.date | None
+    summary: DrainSummary
+    on_delivery: Callable[[str], None] | None
+
+    table = OutboxTable(
+        "outbox:webhooks",
+        WebhookDelivery.id,
+        WebhookDelivery.status,
+        WebhookDelivery.next_attempt_at,
+        WebhookDelivery.attempts,
+    )
+
+    def where(self, now: dt.datetime) -> list[ColumnElement[bool]]:
+        # One post per webhook at a time, oldest first (as when one process posted everything in id order): a row
+        # waits while an earlier row of its webhook is in flight or due, so two workers never post to one channel
+        # at once (Slack allows about one message a second per webhook) and a day never overtakes the one before
+        # it, unless that one waits for a retry.
+        earlier = aliased(WebhookDelivery)
+        ahead = select(earlier.id).where(
+            earlier.webhook_id == WebhookDelivery.webhook_id,
+            earlier.id < WebhookDelivery.id,
+            or_(
+                earlier.status == DeliveryStatus.sending.value,
+                and_(
+                    earlier.status == DeliveryStatus.pending.value,
+                    or_(earlier.next_attempt_at.is_(None), earlier.next_attempt_at <= now),
+                ),
+            ),
+        )
+        if self.day is None:
+            return [~ahead.exists()]
+        return [WebhookDelivery.day == self.day, ~ahead.where(earlier.day == self.day).exists()]
+
+    def prepare(self, session: Session, row_id: int) -> _Claimed | None:
+        row = session.get(WebhookDelivery, row_id)
+        assert row is not None  # checked due in this transaction
+        webhook = session.get(Webhook, row.webhook_id)
+        if webhook is None or not webhook.enabled:
+            row.status, row.last_error = DeliveryStatus.cancelled.value, "the webhook was disabled before posting"
+            return None
+        return _Claimed(row.delivery_id, row.body, Service(webhook.service), webhook.url, webhook.secret)
+
+    def send(self, item: _Claimed) -> Exception | None:
+        try:
+            request = prepare(
+                self.settings, item.service, item.url, item.secret, item.body, item.delivery_id, time.time()
+            )
+            self.poster.send(request)
+        except (TemporaryFailure, PermanentFailure, ValueError) as exc:  # ValueError: a URL gone bad
+            return exc
+        return None
+
+    def record(self, session: Session, row_id: int, error: Exception | None, now: dt.datetime) -> None:
+        outcome, disabled = _record(session, self.settings, row_id, error, now)
+        setattr(self.summary, outcome.value, getattr(self.summary, outcome.value) + 1)
+        self.summary.disabled += disabled
+        if self.on_delivery is not None:
+            self.on_delivery(outcome.value)
+
+
 def _record(
-    db: Database, settings: Settings, row_id: int, error: Exception | None, now: dt.datetime
+    session: Session, settings: Settings, row_id: int, error: Exception | None, now: dt.datetime
 ) -> tuple[Outcome, bool]:
     """Store how the attempt ended; returns the outcome and whether the webhook was disabled by it."""
-    with db.write() as session:
-        row = session.get(WebhookDelivery, row_id)
-        if row is None:  # the webhook was removed meanwhile (its rows went with it)
-            return (Outcome.sent if error is None else Outcome.failed), False
-        webhook = session.get(Webhook, row.webhook_id)
-        assert webhook is not None  # rows cascade with their webhook
-        if error is None:
-            row.status, row.sent_at, row.last_error = DeliveryStatus.sent.value, utcnow(), None
-            webhook.failures, webhook.last_success_at = 0, utcnow()
-            return Outcome.sent, False
-        row.last_error = str(error)[:ERROR_CHARS]
-        webhook.failures += 1
-        disabled = webhook.failures >= settings.webhook_disable_after
-        if disabled:
-            webhook.enabled = False
-            webhook.disabled_reason = (
-                f"Disabled {utcnow():%Y-%m-%d %H:%M} UTC after {webhook.failures} failed attempts in a row; "
-                f"the last: {row.last_error}"
-            )[:ERROR_CHARS]
-        retry = isinstance(error, TemporaryFailure) and row.attempts < settings.webhook_max_attempts
-        if retry and not disabled:
-            row.status = DeliveryStatus.pending.value
-            row.next_attempt_at = now + dt.timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (row.attempts - 1))
-            return Outcome.retry_later, False
-        row.status = DeliveryStatus.failed.value
-        return Outcome.failed, disabled
+    row = session.get(WebhookDelivery, row_id)
+    if row is None:  # the webhook was removed meanwhile (its rows went with it)
+        return (Outcome.sent if error is None else Outcome.failed), False
+    webhook = session.get(Webhook, row.webhook_id)
+    assert webhook is not None  # rows cascade with their webhook
+    if error is None:
+        row.status, row.sent_at, row.last_error = DeliveryStatus.sent.value, utcnow(), None
+        webhook.failures, webhook.last_success_at = 0, utcnow()
+        return Outcome.sent, False
+    row.last_error = str(error)[:ERROR_CHARS]
+    webhook.failures += 1
+    disabled = webhook.failures >= settings.webhook_disable_after
+    if disabled:
+        webhook.enabled = False
+        webhook.disabled_reason = (
+            f"Disabled {utcnow():%Y-%m-%d %H:%M} UTC after {webhook.failures} failed attempts in a row; "
+            f"the last: {row.last_error}"
+        )[:ERROR_CHARS]
+    retry = isinstance(error, TemporaryFailure) and row.attempts < settings.webhook_max_attempts
+    if retry and not disabled:
+        row.status = DeliveryStatus.pending.value
+        row.next_attempt_at = now + dt.timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (row.attempts - 1))
+        return Outcome.retry_later, False
+    row.status = DeliveryStatus.failed.value
+    return Outcome.failed, disabled
 
 
 def drain(
@@ -231,51 +274,12 @@ def drain(
     now: Callable[[], dt.datetime] = utcnow,
     on_delivery: Callable[[str], None] | None = None,
 ) -> DrainSummary:
-    """Post every due delivery (of ``day`` when given); ``now`` decides which retries are due. Raises
-    ``SendingBusy`` when another process holds the posting lock."""
+    """Post every due delivery (of ``day`` when given); ``now`` decides which retries are due. Any number of
+    processes may drain at once: each posts the rows it claimed (``jobs.outbox``)."""
     summary = DrainSummary()
-    with singleton(db, "webhook-send") as lease:
-        if lease is None:
-            raise SendingBusy("another process is posting webhooks; try again when it has finished")
-        with db.write() as session:
-            doubt = session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.status == DeliveryStatus.sending.value)
-                .values(status=DeliveryStatus.pending.value, next_attempt_at=None)
-                .returning(WebhookDelivery.id)
-            ).all()
-            summary.in_doubt = len(doubt)
-        renewed = time.monotonic()
-        while True:
-            claimed = _claim_next(db, day, now())
-            if claimed is None:
-                break
-            if claimed is DeliveryStatus.cancelled:
-                summary.cancelled += 1
-                continue
-            assert isinstance(claimed, _Claimed)
-            error: Exception | None = None
-            try:
-                request = prepare(
-                    settings,
-                    claimed.service,
-                    claimed.url,
-                    claimed.secret,
-                    claimed.body,
-                    claimed.delivery_id,
-                    time.time(),
-                )
-                poster.send(request)
-            except (TemporaryFailure, PermanentFailure, ValueError) as exc:  # ValueError: a URL gone bad
-                error = exc
-            outcome, disabled = _record(db, settings, claimed.row_id, error, now())
-            setattr(summary, outcome.value, getattr(summary, outcome.value) + 1)
-            summary.disabled += disabled
-            if time.monotonic() - renewed > LEASE_RENEW_SECONDS:
-                lease.renew()
-                renewed = time.monotonic()
-            if on_delivery is not None:
-                on_delivery(outcome.value)
+    deliveries = _Deliveries(settings, poster, day, summary, on_delivery)
+    drained = outbox.drain(db, deliveries, settings.work_lease_seconds, now)
+    summary.in_doubt, summary.cancelled = drained.in_doubt, drained.cancelled
     return summary
 
 

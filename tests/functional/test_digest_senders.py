@@ -16,6 +16,7 @@ from dailypapers.digests.models import Frequency, OutboxMessage
 from dailypapers.digests.outbox import DrainSummary, compose, drain
 from dailypapers.digests.schedule import covering
 from dailypapers.email.smtp import SmtpSender
+from dailypapers.jobs.models import WorkClaim
 from tests.factories import load_days
 from tests.smtp import SmtpSink
 
@@ -62,20 +63,22 @@ def test_a_live_senders_row_waits_for_its_lease(mail_settings: Settings, db: Dat
         first = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
         assert first is not None
         busy_id = first.id
-        # Being sent by a worker on another host, whose lease runs for another minute.
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == busy_id)
-            .values(status="sending", claimed_by="other-host:1:1", next_attempt_at=utcnow() + dt.timedelta(minutes=1))
+        # Being sent by a worker on another host, whose claim runs for another minute.
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == busy_id).values(status="sending"))
+        session.add(
+            WorkClaim(
+                kind="outbox:digests",
+                item_id=busy_id,
+                holder="other-host:1:1",
+                expires_at=utcnow() + dt.timedelta(minutes=1),
+            )
         )
     with SmtpSender(mail_settings) as smtp:
         summary = drain(db, mail_settings, smtp)
     assert (summary.sent, summary.in_doubt) == (1, 0)
     with db.write() as session:  # its lease runs out: the host is presumed gone
         session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == busy_id)
-            .values(next_attempt_at=utcnow() - dt.timedelta(seconds=1))
+            update(WorkClaim).where(WorkClaim.item_id == busy_id).values(expires_at=utcnow() - dt.timedelta(seconds=1))
         )
     with SmtpSender(mail_settings) as smtp:
         summary = drain(db, mail_settings, smtp)

@@ -10,13 +10,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from dailypapers.accounts.models import Role
@@ -265,23 +264,6 @@ def test_a_stalled_endpoint_times_out_and_is_retried(
     assert row.status == "pending" and row.last_error == "127.0.0.1 did not answer within 0.5 s"
 
 
-def _wait_until_no_sender_holds_the_lock(db: Database) -> None:
-    """As in the digest test: PostgreSQL ends a killed client's session (and its advisory lock) asynchronously."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    held = text(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-    )
-    with db.engine.connect() as connection:
-        for _ in range(1500):  # 30 s at most
-            if not connection.execute(held).scalar():
-                return
-            connection.commit()
-            time.sleep(0.02)
-    raise AssertionError("the killed sender's lock was never released")
-
-
 def test_kill_minus_9_in_the_middle_of_a_post(
     hooks: Settings, db: Database, sink: WebhookSink, day: list[tuple[str, set[str]]]
 ) -> None:
@@ -312,7 +294,7 @@ def test_kill_minus_9_in_the_middle_of_a_post(
         process.send_signal(signal.SIGKILL)
         process.wait()
         sink.release.set()
-    _wait_until_no_sender_holds_the_lock(db)
+    # The killed sender's claims name it, and it ran on this machine and is gone: the rerun takes its rows at once.
     rerun = subprocess.run(command, env=os.environ.copy(), capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert "30 sent" in rerun.stdout and "1 in doubt after a crash and posted again" in rerun.stdout, rerun.stdout
