@@ -21,7 +21,7 @@ from dailypapers.export import services as exports
 from dailypapers.export.formats import Format
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry
-from dailypapers.web.api_model import ApiModel, ErrorOut
+from dailypapers.web.api_model import ApiJson, ApiModel, ErrorOut
 from dailypapers.web.deps import TOKEN_REQUIRED, DatabaseDep, SessionDep
 from dailypapers.web.params import IdPath
 
@@ -75,8 +75,13 @@ def create_collection(db: DatabaseDep, user: CurrentUser, payload: Annotated[Col
     return out
 
 
-@router.get("/collections/{collection_id}", response_model_exclude_none=True, responses=ERRORS)
-def read_collection(collection_id: IdPath, session: SessionDep, user: CurrentUser) -> CollectionWithPapersOut:
+@router.get(
+    "/collections/{collection_id}",
+    response_model=CollectionWithPapersOut,
+    response_model_exclude_none=True,
+    responses=ERRORS,
+)
+def read_collection(collection_id: IdPath, session: SessionDep, user: CurrentUser) -> ApiJson:
     """One of your collections with its papers (another member's is a 404: collections are private)."""
     try:
         collection = collections.own_collection(session, user, collection_id)
@@ -86,12 +91,14 @@ def read_collection(collection_id: IdPath, session: SessionDep, user: CurrentUse
     ids = [p.id for p in papers]
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
     extras = load_extras(session, ids)
-    return CollectionWithPapersOut(
-        id=collection.id,
-        name=collection.name,
-        num_papers=len(papers),
-        created_at=collection.created_at,
-        papers=[paper_out(p, entries.get(p.id), extras) for p in papers],
+    return ApiJson(
+        {
+            "id": collection.id,
+            "name": collection.name,
+            "numPapers": len(papers),
+            "createdAt": collection.created_at,
+            "papers": [paper_out(p, entries.get(p.id), extras) for p in papers],
+        }
     )
 
 

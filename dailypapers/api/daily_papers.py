@@ -16,7 +16,7 @@ from dailypapers.papers.filters import FiltersDep
 from dailypapers.papers.listings import Sort
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.periods import Period, PeriodKind, parse_period
-from dailypapers.web.api_model import ErrorOut
+from dailypapers.web.api_model import ApiJson, ErrorOut
 from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["papers"])
@@ -60,7 +60,7 @@ def daily_papers(
     sort: Annotated[Sort, Query(description="publishedAt (newest first) or trending.")] = Sort.published_at,
     p: Annotated[int, Query(ge=0, le=100_000, description="Page number, from 0.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Papers per page, 1 to 100.")] = 50,
-) -> list[DailyPaperOut]:
+) -> ApiJson:
     """Papers on the daily feed, newest first or by trending score, as huggingface.co returns them.
 
     At most one of ``date``, ``week`` and ``month`` narrows the listing to that period; the filters
@@ -78,7 +78,7 @@ def daily_papers(
         limit=limit,
     )
     extras = load_extras(session, [paper.id for _, paper in rows])
-    return [daily_paper_out(entry, paper, extras) for entry, paper in rows]
+    return ApiJson([daily_paper_out(entry, paper, extras) for entry, paper in rows])
 
 
 class PaperField(StrEnum):
@@ -104,15 +104,14 @@ def paper_info(
     field: Annotated[
         PaperField | None, Query(description="`comments`: the comment thread too, as huggingface.co sends it.")
     ] = None,
-) -> PaperOut:
+) -> ApiJson:
     """One paper by arXiv id (a version suffix is accepted and ignored)."""
     paper = paper_or_404(session, paper_id, with_authors=False)  # the extras carry the bylines
     extras = load_extras(session, [paper.id])
     info = paper_out(paper, listings.entry_for(session, paper), extras)
     if field is PaperField.comments:
-        thread = [comment_event(node) for node in comments.thread(session, paper)]
-        return PaperWithCommentsOut(**dict(info), comments=thread)
-    return info
+        info["comments"] = [comment_event(node) for node in comments.thread(session, paper)]
+    return ApiJson(info)
 
 
 __all__ = ["daily_paper_out", "paper_out", "submitter_out"]

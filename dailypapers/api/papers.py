@@ -8,18 +8,19 @@ import datetime as dt
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from dailypapers.api.daily_papers import ERRORS
 from dailypapers.api.extras import load_extras
 from dailypapers.api.schemas import PaperOut
-from dailypapers.api.shapes import paper_out
+from dailypapers.api.shapes import JsonObject, paper_out
 from dailypapers.errors import Refused
 from dailypapers.papers.lookup import PaperIdPath, paper_or_404
 from dailypapers.papers.models import DailyEntry, Paper
 from dailypapers.search.deps import SearchEngineDep
+from dailypapers.web.api_model import ApiJson
 from dailypapers.web.deps import SessionDep
 from dailypapers.web.params import MAX_ID
 
@@ -77,7 +78,7 @@ def papers_page(session: Session, cursor: str | None, limit: int) -> tuple[list[
     return papers[:limit], following
 
 
-def _out(session: Session, papers: list[Paper]) -> list[PaperOut]:
+def _out(session: Session, papers: list[Paper]) -> list[JsonObject]:
     ids = [p.id for p in papers]
     entries = {e.paper_id: e for e in session.scalars(select(DailyEntry).where(DailyEntry.paper_id.in_(ids)))}
     extras = load_extras(session, ids)
@@ -87,21 +88,21 @@ def _out(session: Session, papers: list[Paper]) -> list[PaperOut]:
 @router.get("/papers", response_model=list[PaperOut], response_model_exclude_none=True, responses=ERRORS)
 def list_papers(
     request: Request,
-    response: Response,
     session: SessionDep,
     cursor: Annotated[
         str | None,
         Query(max_length=MAX_CURSOR_CHARS, description='From the `Link: <…>; rel="next"` header of the last page.'),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Papers per page, 1 to {MAX_PAGE}.")] = 50,
-) -> list[PaperOut]:
+) -> ApiJson:
     """Every paper we hold (on the feed or not), newest arXiv v1 first. The next page's URL is in the
     ``Link`` header (``rel="next"``, as huggingface.co pages its listings); no header means the last page."""
     papers, following = papers_page(session, cursor, limit)
+    headers: dict[str, str] = {}
     if following:
         url = request.url.include_query_params(cursor=following, limit=limit)
-        response.headers["Link"] = f'<{url}>; rel="next"'
-    return _out(session, papers)
+        headers["Link"] = f'<{url}>; rel="next"'
+    return ApiJson(_out(session, papers), headers=headers)
 
 
 @router.get(
@@ -115,9 +116,9 @@ def similar_papers(
     session: SessionDep,
     engine: SearchEngineDep,
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description=f"How many, 1 to {MAX_SIMILAR}.")] = 10,
-) -> list[PaperOut]:
+) -> ApiJson:
     """Papers nearest to this one by meaning (its embedding; a title search until its vector exists)."""
     paper = paper_or_404(session, paper_id, with_authors=False)
     arxiv_ids = [result.arxiv_id for result in engine.similar(session, paper, limit)]
     found = {p.arxiv_id: p for p in session.scalars(select(Paper).where(Paper.arxiv_id.in_(arxiv_ids)))}
-    return _out(session, [found[a] for a in arxiv_ids if a in found])
+    return ApiJson(_out(session, [found[a] for a in arxiv_ids if a in found]))

@@ -20,6 +20,7 @@ from dailypapers.search.deps import SearchEngineDep
 from dailypapers.search.query import MAX_QUERY_CHARS, parse_query
 from dailypapers.search.services import Mode
 from dailypapers.search.views import make_filters
+from dailypapers.web.api_model import ApiJson
 from dailypapers.web.deps import SessionDep
 
 router = APIRouter(prefix="/api", tags=["search"])
@@ -83,4 +84,4 @@ def search_papers(
     if format is not None:
         return exports.download([papers[i] for i in ids if i in papers], format, "search")
     extras = load_extras(session, ids)
-    return [search_result_out(papers[i], entries.get(i), extras, query.terms) for i in ids if i in papers]
+    return ApiJson([search_result_out(papers[i], entries.get(i), extras, query.terms) for i in ids if i in papers])

@@ -1,57 +1,55 @@
-"""Our rows in huggingface.co's JSON shapes: papers, feed entries, search hits and comment threads."""
+"""Our rows in huggingface.co's JSON shapes: papers, feed entries, search hits and comment threads.
+
+Plain dicts with the wire's keys, not pydantic models (see web/api_model.py for why); each function names the
+model in ``api/schemas.py`` that documents its shape, and tests/functional/test_api_shapes.py validates real
+answers against those models."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import re
+from typing import Any
 
 from dailypapers.accounts.models import User
 from dailypapers.api.extras import PaperExtras
-from dailypapers.api.schemas import (
-    AuthorOut,
-    CommentAuthorHf,
-    CommentDataHf,
-    CommentEventHf,
-    CommentLatestHf,
-    DailyPaperOut,
-    PaperOut,
-    SearchResultOut,
-    SubmitterOut,
-)
 from dailypapers.community.comments import CommentNode
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.web.api_model import without_none
 
 # HF's author status for a verified claim; the only one we have (a pending claim is not shown).
 CLAIMED = "claimed_verified"
+# A JSON object in the wire's shape (camelCase keys, absent values left out), for web/api_model.ApiJson.
+JsonObject = dict[str, Any]
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def submitter_out(user: User | None) -> SubmitterOut | None:
+def submitter_out(user: User | None) -> JsonObject | None:
     if user is None:
         return None
-    return SubmitterOut(
-        id=str(user.id),
-        name=user.username,
-        user=user.username,
-        fullname=user.fullname or user.username,
-        avatar_url=user.avatar_url,
+    return without_none(
+        {
+            "_id": str(user.id),
+            "name": user.username,
+            "user": user.username,
+            "fullname": user.fullname or user.username,
+            "avatarUrl": user.avatar_url,
+            "type": "user",
+        }
     )
 
 
-def _authors(paper: Paper, extras: PaperExtras) -> list[AuthorOut]:
+def _authors(paper: Paper, extras: PaperExtras) -> list[JsonObject]:
     out = []
     for byline in extras.authors.get(paper.id, []):
         claim = extras.claims.get((paper.id, byline.author_id))
-        out.append(
-            AuthorOut(
-                id=str(byline.author_id),
-                name=byline.name,
-                user=submitter_out(claim.user) if claim else None,
-                status=CLAIMED if claim else None,
-                status_last_changed_at=claim.decided_at if claim else None,
-            )
-        )
+        author: JsonObject = {"_id": str(byline.author_id), "name": byline.name, "hidden": False}
+        if claim:
+            author["user"] = submitter_out(claim.user)
+            author["status"] = CLAIMED
+            if claim.decided_at is not None:
+                author["statusLastChangedAt"] = claim.decided_at
+        out.append(author)
     return out
 
 
@@ -60,58 +58,77 @@ def organization(entry: DailyEntry | None) -> dict[str, object] | None:
     return org if isinstance(org, dict) else None
 
 
-def paper_out(paper: Paper, entry: DailyEntry | None, extras: PaperExtras | None = None) -> PaperOut:
+def paper_out(paper: Paper, entry: DailyEntry | None, extras: PaperExtras | None = None) -> JsonObject:
+    """A paper as ``PaperOut`` describes it (huggingface.co's fields, then ours)."""
     extras = extras or PaperExtras()
-    return PaperOut(
-        id=paper.arxiv_id,
-        authors=_authors(paper, extras),
-        published_at=paper.published_at,
-        submitted_on_daily_at=(dt.datetime.combine(entry.day, dt.time(), tzinfo=dt.UTC) if entry is not None else None),
-        submitted_on_daily_by=submitter_out(entry.submitted_by) if entry is not None else None,
-        title=paper.title,
-        summary=paper.abstract,
-        upvotes=paper.upvotes,
-        github_repo=paper.github_repo,
-        github_stars=paper.github_stars,
-        project_page=paper.project_page,
-        ai_summary=paper.ai_summary,
-        ai_keywords=paper.ai_keywords,
-        # The thread is the paper's own: its id is the paper's, stable across re-imports of the paper's metadata.
-        discussion_id=str(paper.id),
-        num_comments=extras.comments.get(paper.id, 0),
-        organization=organization(entry),
-        version=paper.version,
-        updated_at=paper.updated_at,
-        categories=paper.category_list or None,
-        comment=paper.comment,
-        journal_ref=paper.journal_ref,
-        doi=paper.doi,
-        source_upvotes=paper.source_upvotes,
-        local_upvotes=paper.upvotes - paper.source_upvotes,
+    return without_none(
+        {
+            "id": paper.arxiv_id,
+            "authors": _authors(paper, extras),
+            "publishedAt": paper.published_at,
+            "submittedOnDailyAt": (
+                dt.datetime.combine(entry.day, dt.time(), tzinfo=dt.UTC) if entry is not None else None
+            ),
+            "submittedOnDailyBy": submitter_out(entry.submitted_by) if entry is not None else None,
+            "title": paper.title,
+            "summary": paper.abstract,
+            "upvotes": paper.upvotes,
+            "githubRepo": paper.github_repo,
+            "githubStars": paper.github_stars,
+            "projectPage": paper.project_page,
+            "ai_summary": paper.ai_summary,
+            "ai_keywords": paper.ai_keywords,
+            # The thread is the paper's own: its id is the paper's, stable across re-imports of its metadata.
+            "discussionId": str(paper.id),
+            "numComments": extras.comments.get(paper.id, 0),
+            "organization": organization(entry),
+            "version": paper.version,
+            "updatedAt": paper.updated_at,
+            "categories": paper.category_list or None,
+            "comment": paper.comment,
+            "journalRef": paper.journal_ref,
+            "doi": paper.doi,
+            "sourceUpvotes": paper.source_upvotes,
+            "localUpvotes": paper.upvotes - paper.source_upvotes,
+        }
     )
 
 
-def daily_paper_out(entry: DailyEntry, paper: Paper, extras: PaperExtras | None = None) -> DailyPaperOut:
+def _beside_paper(paper: Paper) -> JsonObject:
+    """What a wrapper repeats from its paper at the top level (``HfApi`` reads these there only)."""
+    return {
+        "githubRepo": paper.github_repo,
+        "githubStars": paper.github_stars,
+        "projectPage": paper.project_page,
+        "ai_summary": paper.ai_summary,
+        "ai_keywords": paper.ai_keywords,
+    }
+
+
+def daily_paper_out(entry: DailyEntry, paper: Paper, extras: PaperExtras | None = None) -> JsonObject:
+    """A feed entry as ``DailyPaperOut`` describes it: the paper nested, the entry's fields beside it."""
     extras = extras or PaperExtras()
     extra = entry.extra or {}
-    return DailyPaperOut(
-        paper=paper_out(paper, entry, extras),
-        published_at=entry.submitted_at,
-        title=paper.title,
-        summary=paper.abstract,
-        thumbnail=extra.get("thumbnail"),
-        media_urls=extra.get("mediaUrls"),
-        num_comments=extras.comments.get(paper.id, 0),
-        submitted_by=submitter_out(entry.submitted_by),
-        organization=organization(entry),
-        origin=entry.origin,
-        is_author_participating=bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set())),
-        github_repo=paper.github_repo,
-        github_stars=paper.github_stars,
-        project_page=paper.project_page,
-        ai_summary=paper.ai_summary,
-        ai_keywords=paper.ai_keywords,
+    return without_none(
+        {
+            "paper": paper_out(paper, entry, extras),
+            "publishedAt": entry.submitted_at,
+            "title": paper.title,
+            "summary": paper.abstract,
+            "thumbnail": extra.get("thumbnail"),
+            "mediaUrls": extra.get("mediaUrls"),
+            "numComments": extras.comments.get(paper.id, 0),
+            "submittedBy": submitter_out(entry.submitted_by),
+            "organization": organization(entry),
+            "isAuthorParticipating": _author_participating(paper, extras),
+            **_beside_paper(paper),
+            "origin": entry.origin,
+        }
     )
+
+
+def _author_participating(paper: Paper, extras: PaperExtras) -> bool:
+    return bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set()))
 
 
 def highlight(text: str, terms: tuple[str, ...]) -> str:
@@ -130,54 +147,57 @@ def highlight(text: str, terms: tuple[str, ...]) -> str:
 
 def search_result_out(
     paper: Paper, entry: DailyEntry | None, extras: PaperExtras, terms: tuple[str, ...]
-) -> SearchResultOut:
+) -> JsonObject:
+    """A search hit as ``SearchResultOut`` describes it."""
     extra = (entry.extra or {}) if entry is not None else {}
-    return SearchResultOut(
-        id=paper.arxiv_id,
-        paper=paper_out(paper, entry, extras),
-        published_at=entry.submitted_at if entry is not None else None,
-        title=paper.title,
-        summary=paper.abstract,
-        highlighted_title=highlight(paper.title, terms),
-        highlighted_summary=highlight(paper.abstract, terms),
-        thumbnail=extra.get("thumbnail"),
-        media_urls=extra.get("mediaUrls"),
-        num_comments=extras.comments.get(paper.id, 0),
-        submitted_by=submitter_out(entry.submitted_by) if entry is not None else None,
-        organization=organization(entry),
-        is_author_participating=bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set())),
-        github_repo=paper.github_repo,
-        github_stars=paper.github_stars,
-        project_page=paper.project_page,
-        ai_summary=paper.ai_summary,
-        ai_keywords=paper.ai_keywords,
+    return without_none(
+        {
+            "id": paper.arxiv_id,
+            "paper": paper_out(paper, entry, extras),
+            "publishedAt": entry.submitted_at if entry is not None else None,
+            "title": paper.title,
+            "summary": paper.abstract,
+            "highlightedTitle": highlight(paper.title, terms),
+            "highlightedSummary": highlight(paper.abstract, terms),
+            "thumbnail": extra.get("thumbnail"),
+            "mediaUrls": extra.get("mediaUrls"),
+            "numComments": extras.comments.get(paper.id, 0),
+            "submittedBy": submitter_out(entry.submitted_by) if entry is not None else None,
+            "organization": organization(entry),
+            "isAuthorParticipating": _author_participating(paper, extras),
+            **_beside_paper(paper),
+        }
     )
 
 
-def comment_event(node: CommentNode) -> CommentEventHf:
+def comment_event(node: CommentNode) -> JsonObject:
+    """A comment as ``CommentEventHf`` describes it (huggingface.co's discussion event), replies nested."""
     c = node.comment
     shown = c.is_visible
-    edited_at = c.edited_at or c.created_at
-    return CommentEventHf(
-        id=str(c.id),
-        created_at=c.created_at,
-        author=CommentAuthorHf(
-            id=str(c.user.id),
-            name=c.user.username,
-            fullname=c.user.display_name,
-            avatar_url=c.user.avatar_url,
-            is_paper_author=node.by_author,
+    event: JsonObject = {"id": str(c.id), "type": "comment", "createdAt": c.created_at}
+    if shown:
+        event["author"] = without_none(
+            {
+                "_id": str(c.user.id),
+                "name": c.user.username,
+                "fullname": c.user.display_name,
+                "avatarUrl": c.user.avatar_url,
+                "type": "user",
+                "isPaperAuthor": node.by_author,
+            }
         )
-        if shown
-        else None,
-        data=CommentDataHf(
-            edited=c.edited_at is not None,
-            hidden=not shown,
-            latest=CommentLatestHf(
-                raw=c.body if shown else "", html=c.body_html if shown else "", updated_at=edited_at
-            ),
-            num_edits=1 if c.edited_at is not None else 0,
-            editors=[c.user.username] if shown else [],
-        ),
-        replies=[comment_event(child) for child in node.children],
-    )
+    event["data"] = {
+        "edited": c.edited_at is not None,
+        "hidden": not shown,
+        "latest": {
+            "raw": c.body if shown else "",
+            "html": c.body_html if shown else "",
+            "updatedAt": c.edited_at or c.created_at,
+        },
+        "numEdits": 1 if c.edited_at is not None else 0,
+        "editors": [c.user.username] if shown else [],
+        "reactions": [],
+        "isReport": False,
+    }
+    event["replies"] = [comment_event(child) for child in node.children]
+    return event
