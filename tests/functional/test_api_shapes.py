@@ -26,14 +26,18 @@ from tests.factories import api_token, load_days, make_user
 @pytest.fixture
 def filled(db: Database, settings: Settings) -> tuple[Database, str, str]:
     """The HF days, and on the busiest week's first papers an approved claim, a comment thread (one reply, one
-    deleted comment that keeps its place) and a saved paper; returns the database, one such paper's id and the member's API token."""
+    deleted comment that keeps its place) and a saved paper; returns the database, one such paper's id and the
+    member's API token."""
     load_days(db)
     ada, grace = make_user(db, "ada"), make_user(db, "grace")
     curie = make_user(db, "curie", role=Role.curator)
     with db.write() as session:
         papers = list(
             session.scalars(
-                select(Paper).join(DailyEntry).where(DailyEntry.day.between(dt.date(2025, 10, 27), dt.date(2025, 11, 2))).limit(3)
+                select(Paper)
+                .join(DailyEntry)
+                .where(DailyEntry.day.between(dt.date(2025, 10, 27), dt.date(2025, 11, 2)))
+                .limit(3)
             )
         )
         for paper in papers:
