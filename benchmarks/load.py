@@ -142,6 +142,8 @@ class Load:
         self.bases, self.members, self.papers, self.day, self.mix = bases, members, papers, day, mix
         self.timings: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        # (kind, HTTP status or exception class) -> count, for the report of what failed.
+        self.failures: dict[tuple[str, str], int] = defaultdict(int)
         # (member index, paper) -> upvoted, as the server last confirmed it.
         self.votes: dict[tuple[int, str], bool] = {}
         # Each step draws its own requests: seeded by member alone, every step replayed the earlier steps' requests
@@ -175,12 +177,14 @@ class Load:
             start = time.perf_counter()
             try:
                 response = await client.request(method, path, headers=headers)
-            except httpx.HTTPError:
+            except httpx.HTTPError as error:
                 self.errors[kind] += 1
+                self.failures[(kind, type(error).__name__)] += 1
                 continue
             self.timings[kind].append((time.perf_counter() - start) * 1000)
             if response.status_code >= 400:
                 self.errors[kind] += 1
+                self.failures[(kind, str(response.status_code))] += 1
             elif kind == "vote":
                 self.votes[(member, path.split("/")[3])] = response.json()["upvoted"]
 
@@ -346,6 +350,7 @@ def main() -> int:
             for concurrency in [c for c in (8, 32, 128) if c <= args.members]:
                 load.timings.clear()
                 load.errors.clear()
+                load.failures.clear()
                 before = _load_average()
                 elapsed = asyncio.run(load.run(concurrency, args.seconds))
                 done = sum(len(t) for t in load.timings.values())
@@ -359,7 +364,11 @@ def main() -> int:
                     f"{concurrency:>11} {done / elapsed:>7.0f} {failed / max(1, done):>7.2%} | "
                     + " | ".join(cells)
                     + f" | {before}/{_load_average()}"
-                    + (f"  errors: {dict(load.errors)}" if failed else ""),
+                    + (
+                        f"  errors: {', '.join(f'{k} {c}: {n}' for (k, c), n in sorted(load.failures.items()))}"
+                        if failed
+                        else ""
+                    ),
                     flush=True,
                 )
         print("\n" + _check_votes(db, load, usernames))
