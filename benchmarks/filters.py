@@ -35,6 +35,7 @@ from dailypapers.db import Database  # noqa: E402
 from dailypapers.feeds.atom import build_feed  # noqa: E402
 from dailypapers.papers import listings  # noqa: E402
 from dailypapers.papers.filters import PaperFilters, parse_query_string  # noqa: E402
+from dailypapers.papers.lookup import bylines  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.papers.periods import PeriodKind, parse_period  # noqa: E402
 from dailypapers.personal import feed_tokens  # noqa: E402
@@ -127,10 +128,9 @@ def main() -> int:
                     return listings.listing(session, month, filters=filters, limit=50)
 
                 def feed(filters: PaperFilters = filters) -> object:
-                    rows = listings.entries(
-                        session, month.start, month.end, filters=filters, limit=1000, with_authors=True
-                    )
-                    return build_feed(settings, title="m", page_path="/", feed_path="/f", rows=rows)
+                    rows = listings.entries(session, month.start, month.end, filters=filters, limit=1000)
+                    authors = bylines(session, [paper.id for _, paper in rows])
+                    return build_feed(settings, title="m", page_path="/", feed_path="/f", rows=rows, authors=authors)
 
                 page_times = timed(page, args.runs)
                 feed_times = timed(feed, max(10, args.runs // 10))

@@ -15,6 +15,7 @@ from dailypapers.accounts.models import User
 from dailypapers.api.extras import PaperExtras
 from dailypapers.community.comments import CommentNode
 from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.rows import AnyEntry, AnyPaper, SubmitterRow
 from dailypapers.web.api_model import without_none
 
 # HF's author status for a verified claim; the only one we have (a pending claim is not shown).
@@ -24,7 +25,7 @@ JsonObject = dict[str, Any]
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def submitter_out(user: User | None) -> JsonObject | None:
+def submitter_out(user: User | SubmitterRow | None) -> JsonObject | None:
     if user is None:
         return None
     return without_none(
@@ -39,7 +40,7 @@ def submitter_out(user: User | None) -> JsonObject | None:
     )
 
 
-def _authors(paper: Paper, extras: PaperExtras) -> list[JsonObject]:
+def _authors(paper: AnyPaper, extras: PaperExtras) -> list[JsonObject]:
     out = []
     for byline in extras.authors.get(paper.id, []):
         claim = extras.claims.get((paper.id, byline.author_id))
@@ -53,12 +54,12 @@ def _authors(paper: Paper, extras: PaperExtras) -> list[JsonObject]:
     return out
 
 
-def organization(entry: DailyEntry | None) -> dict[str, object] | None:
+def organization(entry: AnyEntry | None) -> dict[str, object] | None:
     org = (entry.extra or {}).get("organization") if entry is not None else None
     return org if isinstance(org, dict) else None
 
 
-def paper_out(paper: Paper, entry: DailyEntry | None, extras: PaperExtras | None = None) -> JsonObject:
+def paper_out(paper: AnyPaper, entry: AnyEntry | None, extras: PaperExtras | None = None) -> JsonObject:
     """A paper as ``PaperOut`` describes it (huggingface.co's fields, then ours)."""
     extras = extras or PaperExtras()
     return without_none(
@@ -94,7 +95,7 @@ def paper_out(paper: Paper, entry: DailyEntry | None, extras: PaperExtras | None
     )
 
 
-def _beside_paper(paper: Paper) -> JsonObject:
+def _beside_paper(paper: AnyPaper) -> JsonObject:
     """What a wrapper repeats from its paper at the top level (``HfApi`` reads these there only)."""
     return {
         "githubRepo": paper.github_repo,
@@ -105,7 +106,7 @@ def _beside_paper(paper: Paper) -> JsonObject:
     }
 
 
-def daily_paper_out(entry: DailyEntry, paper: Paper, extras: PaperExtras | None = None) -> JsonObject:
+def daily_paper_out(entry: AnyEntry, paper: AnyPaper, extras: PaperExtras | None = None) -> JsonObject:
     """A feed entry as ``DailyPaperOut`` describes it: the paper nested, the entry's fields beside it."""
     extras = extras or PaperExtras()
     extra = entry.extra or {}
@@ -127,7 +128,7 @@ def daily_paper_out(entry: DailyEntry, paper: Paper, extras: PaperExtras | None 
     )
 
 
-def _author_participating(paper: Paper, extras: PaperExtras) -> bool:
+def _author_participating(paper: AnyPaper, extras: PaperExtras) -> bool:
     return bool(extras.claimed_users(paper.id) & extras.commenters.get(paper.id, set()))
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.community import collections
@@ -30,16 +31,14 @@ def listing_papers(
     limit: int = MAX_EXPORT_PAPERS,
 ) -> list[Paper]:
     """The papers of a listing (a period, or every day when ``period`` is None) in its order."""
-    rows = listings.entries(
-        session,
-        period.start if period else None,
-        period.end if period else None,
-        submitter=submitter,
-        sort=sort,
-        limit=min(limit, MAX_EXPORT_PAPERS),
-        with_authors=True,
+    conditions = listings.entry_filters(
+        period.start if period else None, period.end if period else None, None, submitter, None
     )
-    return [paper for _, paper in rows]
+    ids = listings.page_ids(session, conditions, sort, 0, min(limit, MAX_EXPORT_PAPERS))
+    # The ORM's authors relationship: the citation formats name each author (export/formats.py).
+    found = session.scalars(select(Paper).where(Paper.id.in_(ids)).options(selectinload(Paper.authors)))
+    papers = {paper.id: paper for paper in found}
+    return [papers[i] for i in ids if i in papers]
 
 
 def download(papers: list[Paper], fmt: Format, stem: str) -> Response:

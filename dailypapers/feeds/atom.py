@@ -9,7 +9,7 @@ from feedgen.feed import FeedGenerator
 
 from dailypapers.config import Settings
 from dailypapers.papers.lookup import Byline
-from dailypapers.papers.models import DailyEntry, Paper
+from dailypapers.papers.rows import AnyEntry, AnyPaper
 
 # Readers show the beginning of the abstract; the full text is one click away.
 MAX_AUTHORS_LISTED = 20
@@ -19,7 +19,7 @@ MAX_AUTHORS_LISTED = 20
 EMPTY_FEED_UPDATED = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
-def _entry_updated(entry: DailyEntry | None, paper: Paper) -> dt.datetime:
+def _entry_updated(entry: AnyEntry | None, paper: AnyPaper) -> dt.datetime:
     """When the entry last changed: listed on the feed, or its paper's metadata updated (a new version). Stored
     instants only, so the value is the same on every request and after a re-import that changed nothing. A
     paper that is on no daily feed (a personal feed's harvested paper) changes with its metadata only."""
@@ -32,7 +32,7 @@ def build_feed(
     title: str,
     page_path: str,
     feed_path: str,
-    rows: Sequence[tuple[DailyEntry | None, Paper]],
+    rows: Sequence[tuple[AnyEntry | None, AnyPaper]],
     authors: Mapping[int, list[Byline]],
     subtitle: str = "most upvoted first",
 ) -> bytes:
@@ -55,7 +55,7 @@ def build_paper_feed(
     title: str,
     page_path: str,
     feed_path: str,
-    items: Sequence[tuple[Paper, dt.datetime]],
+    items: Sequence[tuple[AnyPaper, dt.datetime]],
     authors: Mapping[int, list[Byline]],
     subtitle: str = "most upvoted first",
 ) -> bytes:

@@ -11,12 +11,13 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, column, func, or_, select, table
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.papers.filters import PaperFilters, condition
 from dailypapers.papers.models import DailyEntry, Paper, PaperAuthor
 from dailypapers.papers.periods import Period, PeriodKind, containing
+from dailypapers.papers.rows import EntryRow, PaperRow, entry_rows
 
 MAX_QUERY_CHARS = 200
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -125,24 +126,10 @@ def entries(
     sort: Sort = Sort.upvotes,
     offset: int = 0,
     limit: int = 50,
-    with_authors: bool = False,
-) -> list[tuple[DailyEntry, Paper]]:
-    """Daily entries with their papers (and, when asked, their authors loaded) for the API and feeds."""
+) -> list[tuple[EntryRow, PaperRow]]:
+    """Daily entries with their papers, read-only (``papers.rows``), for the API and the feeds."""
     ids = page_ids(session, entry_filters(start, end, q, submitter, filters), sort, offset, limit)
-    if not ids:
-        return []
-    # One join to papers (contains_eager: the relationship's own joined load would add a second), the submitter
-    # joined (DailyEntry.submitted_by is lazy="joined"), the authors in one more query.
-    query = (
-        select(DailyEntry, Paper)
-        .join(DailyEntry.paper)
-        .where(DailyEntry.paper_id.in_(ids))
-        .options(contains_eager(DailyEntry.paper))
-    )
-    if with_authors:
-        query = query.options(selectinload(Paper.authors))
-    rows = {entry.paper_id: (entry, paper) for entry, paper in session.execute(query)}
-    return _in_order(ids, rows)
+    return _in_order(ids, entry_rows(session, ids)) if ids else []
 
 
 def _num_authors() -> ColumnElement[int]:
