@@ -84,3 +84,22 @@ def test_ann_index_past_the_threshold(db: Database) -> None:
     index.refresh()
     assert index.ann is not None
     assert index.search(new_vectors[0], 1)[0][0] == more[0]  # new vectors reach the ANN index too
+
+
+def test_neighbours_are_remembered_until_the_vectors_change(db: Database) -> None:
+    rng = np.random.default_rng(3)
+    ids = _papers(db, 40)
+    vectors = _unit(rng, 40)
+    _store(db, ids, vectors, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    index = VectorIndex(db, MODEL, DIM)
+    index.refresh()
+    first = index.neighbours(ids[0], 5)
+    assert first == index.search(vectors[0], 5, exclude={ids[0]}) and ids[0] not in {i for i, _ in first or []}
+    assert index.neighbours(ids[0], 5) is first  # remembered: no second scan
+    # A new paper right next to the first one must show up at once after the refresh that loads it.
+    (twin,) = _papers(db, 1, start=40)
+    _store(db, [twin], vectors[:1], dt.datetime(2025, 1, 2, tzinfo=dt.UTC))
+    index.refresh()
+    again = index.neighbours(ids[0], 5)
+    assert again is not first and again is not None and again[0][0] == twin
+    assert index.neighbours(10**9, 5) is None  # no vector: the caller falls back to a title search

@@ -31,6 +31,10 @@ class VectorBackend(Protocol):
 
     def vector_of(self, paper_id: int) -> Vectors | None: ...
 
+    def neighbours(self, paper_id: int, k: int) -> list[tuple[int, float]] | None:
+        """The ``k`` papers nearest to ``paper_id``, itself left out; None when it has no vector yet."""
+        ...
+
     def search(
         self, query: Vectors, k: int, exclude: Collection[int] = (), allowed: Collection[int] | None = None
     ) -> list[tuple[int, float]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ from dailypapers.search.models import PaperVector
 from dailypapers.search.vectors.format import Vectors, from_blobs
 
 LOAD_CHUNK = 20_000
+# Each paper page asks for its paper's neighbours, and they only change when vectors do: remembered per paper
+# until the next append or reload. An entry is ~600 bytes (k ids and scores), so 4,096 of them ~2.5 MB.
+NEIGHBOURS_MEMO_ENTRIES = 4096
 
 
 class AnnIndex:
@@ -79,6 +83,10 @@ class VectorIndex:
         self._lock = threading.Lock()
         self._building = False
         self._generation = 0  # bumped by every full reload, so a stale ANN build is thrown away
+        # paper's neighbours -> hits, valid for the snapshot (and ANN index) they were found in
+        self._memo: OrderedDict[tuple[int, int], list[tuple[int, float]]] = OrderedDict()
+        self._memo_of: tuple[object, object] | None = None
+        self._memo_lock = threading.Lock()  # not _lock: refresh holds that while it reads vectors from the database
 
     def __len__(self) -> int:
         return len(self._snapshot.ids)
@@ -171,6 +179,34 @@ class VectorIndex:
         snapshot = self._snapshot
         position = snapshot.position.get(paper_id)
         return None if position is None else snapshot.matrix[position]
+
+    def _memo_is_for(self, snapshot: _Snapshot, ann: AnnIndex | None) -> bool:
+        # By identity: a refresh makes a new snapshot (or ANN index); equality would compare the matrices.
+        return self._memo_of is not None and self._memo_of[0] is snapshot and self._memo_of[1] is ann
+
+    def neighbours(self, paper_id: int, k: int) -> list[tuple[int, float]] | None:
+        """The ``k`` papers nearest to ``paper_id`` (itself left out); None when it has no vector yet.
+        Remembered until the vectors change: a paper page then costs no scan (the exact scan of 10k vectors
+        was ~1 ms, 11 % of a paper page, py-spy)."""
+        snapshot, ann = self._snapshot, self.ann
+        with self._memo_lock:
+            if not self._memo_is_for(snapshot, ann):
+                self._memo.clear()
+                self._memo_of = (snapshot, ann)
+            hits = self._memo.get((paper_id, k))
+            if hits is not None:
+                self._memo.move_to_end((paper_id, k))
+                return hits
+        vector = self.vector_of(paper_id)
+        if vector is None:
+            return None
+        hits = self.search(vector, k, exclude={paper_id})
+        with self._memo_lock:
+            if self._memo_is_for(snapshot, ann):
+                self._memo[(paper_id, k)] = hits
+                while len(self._memo) > NEIGHBOURS_MEMO_ENTRIES:
+                    self._memo.popitem(last=False)
+        return hits
 
     def search(
         self, query: Vectors, k: int, exclude: Collection[int] = (), allowed: Collection[int] | None = None

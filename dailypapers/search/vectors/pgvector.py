@@ -97,6 +97,11 @@ class PgVectorIndex:
             )
         return None if blob is None else from_blob(blob)
 
+    def neighbours(self, paper_id: int, k: int) -> list[tuple[int, float]] | None:
+        # Nothing remembered here: the HNSW scan is PostgreSQL's (~1 ms), and every process would keep its own.
+        vector = self.vector_of(paper_id)
+        return None if vector is None else self.search(vector, k, exclude={paper_id})
+
     def search(
         self, query: Vectors, k: int, exclude: Collection[int] = (), allowed: Collection[int] | None = None
     ) -> list[tuple[int, float]]:
