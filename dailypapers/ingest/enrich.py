@@ -1,8 +1,11 @@
 """The enrichment job (``enrich``): code links, GitHub stars, Hugging Face metadata and optional AI summaries.
 
-Every step derives its work from the per-paper state rows (``paper_enrichments``) and the clock, takes at most
-``DAILYPAPERS_ENRICH_BATCH_SIZE`` papers a run, and commits each result with the state that says it is done, so
-reruns do nothing twice and a killed worker loses only the request in flight. It never runs per request.
+Every step derives its work from the per-paper state rows (``paper_enrichments``) and the clock, claims at most
+``DAILYPAPERS_ENRICH_BATCH_SIZE`` papers a run (``jobs.claims``: any number of workers run the job at once, each
+on its own papers, and one repository is read by one worker at a time, its answer stored for every paper that
+links it), and commits each result with the state that says it is done and the end of its claim, so reruns do
+nothing twice and a killed worker loses only the request in flight (its claims go at once when it ran on this
+machine, else after DAILYPAPERS_WORK_LEASE_SECONDS). It never runs per request.
 
 1. links   (ingest/enrich_links.py)  from abstract, comments and journal ref; no network
 2. hf      (ingest/enrich_hf.py)     Hugging Face's metadata of harvested papers, with the mirror on
@@ -41,10 +44,9 @@ _NETWORK_STEPS: tuple[tuple[str, Callable[[Database, Settings, dt.datetime], str
 
 def run_enrich(ctx: JobContext, now: dt.datetime | None = None) -> str:
     now = now or ctx.clock()
-    reports = [read_links(ctx.db, now, ctx.settings.enrich_batch_size, ctx.renew)]
+    reports = [read_links(ctx.db, ctx.settings, now)]
     failures = []
     for name, step in _NETWORK_STEPS:
-        ctx.renew()
         try:
             reports.append(step(ctx.db, ctx.settings, now))
         except SourceError as exc:
@@ -66,11 +68,13 @@ def unenriched_papers(db: Database, _settings: Settings) -> int:
         return int(session.scalar(query) or 0)
 
 
+# Not a singleton job: every worker enriches, each the papers it claimed.
 JOBS = [
     Job(
         "enrich",
         CHECK_INTERVAL_SECONDS,
         run_enrich,
+        singleton=False,
         expected_failures=(SourceError,),
         backlog=unenriched_papers,
     )

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
 
 from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.ingest.enrich_state import enrichment_row, is_recent
+from dailypapers.ingest.enrich_state import claimed, enrichment_row, is_recent
 from dailypapers.ingest.mirror import mirror_client
 from dailypapers.ingest.models import PaperEnrichment
 from dailypapers.papers.models import DailyEntry, Origin, Paper
@@ -36,48 +37,58 @@ def hf_due(now: dt.datetime, recent_days: int) -> list[ColumnElement[bool]]:
     ]
 
 
-def _store(db: Database, paper_id: int, meta: HfPaperMeta | None, now: dt.datetime) -> None:
-    with db.write() as session:
-        paper = session.get(Paper, paper_id)
-        if paper is None:
-            return
-        row = enrichment_row(session, paper_id)
-        row.hf_checked_at, row.hf_status = now, "found" if meta is not None else "absent"
-        if meta is None:
-            return
-        if paper.ai_summary is None and meta.ai_summary:
-            paper.ai_summary, paper.ai_summary_model = meta.ai_summary, None
-        if paper.ai_keywords is None and meta.ai_keywords:
-            paper.ai_keywords = list(meta.ai_keywords)
-        if paper.github_repo is None and meta.github_repo:
-            paper.github_repo = meta.github_repo
-        if paper.project_page is None and meta.project_page:
-            paper.project_page = meta.project_page
-        if meta.upvotes is not None and meta.upvotes != paper.source_upvotes:
-            # Only Hugging Face's part of the total changes; SQL expressions, so a vote landing meanwhile stays.
-            paper.upvotes = Paper.upvotes - Paper.source_upvotes + meta.upvotes
-            paper.source_upvotes = meta.upvotes
-            rescore(session, [paper_id])
+def _store(session: Session, paper_id: int, meta: HfPaperMeta | None, now: dt.datetime) -> None:
+    paper = session.get(Paper, paper_id)
+    if paper is None:
+        return
+    row = enrichment_row(session, paper_id)
+    row.hf_checked_at, row.hf_status = now, "found" if meta is not None else "absent"
+    if meta is None:
+        return
+    if paper.ai_summary is None and meta.ai_summary:
+        paper.ai_summary, paper.ai_summary_model = meta.ai_summary, None
+    if paper.ai_keywords is None and meta.ai_keywords:
+        paper.ai_keywords = list(meta.ai_keywords)
+    if paper.github_repo is None and meta.github_repo:
+        paper.github_repo = meta.github_repo
+    if paper.project_page is None and meta.project_page:
+        paper.project_page = meta.project_page
+    if meta.upvotes is not None and meta.upvotes != paper.source_upvotes:
+        # Only Hugging Face's part of the total changes; SQL expressions, so a vote landing meanwhile stays.
+        paper.upvotes = Paper.upvotes - Paper.source_upvotes + meta.upvotes
+        paper.source_upvotes = meta.upvotes
+        rescore(session, [paper_id])
 
 
 def refresh_hf(db: Database, settings: Settings, now: dt.datetime) -> str:
     if not settings.hf_mirror:
         return "Hugging Face: mirror off"
-    with db.read() as session:
-        query = (
-            select(Paper.id, Paper.arxiv_id)
-            .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
-            .where(*hf_due(now, settings.enrich_recent_days))
-            .order_by(PaperEnrichment.hf_checked_at.is_(None).desc(), PaperEnrichment.hf_checked_at, Paper.id.desc())
-            .limit(settings.enrich_batch_size)
-        )
-        due = list(session.execute(query))
+    due_now = hf_due(now, settings.enrich_recent_days)
+    order = (PaperEnrichment.hf_checked_at.is_(None).desc(), PaperEnrichment.hf_checked_at, Paper.id.desc())
+    candidates = (
+        select(Paper.id)
+        .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
+        .where(*due_now)
+        .order_by(*order)
+    )
     found = 0
-    with mirror_client(settings) as client:  # the mirror's politeness: one request per DAILYPAPERS_HF_DELAY_SECONDS
-        hf = HuggingFacePapers(settings.hf_url, client)
-        for index, (paper_id, arxiv_id) in enumerate(due):
-            client.attempts = 1 if index == 0 else RETRY_ATTEMPTS
-            meta = hf.fetch(arxiv_id)
-            _store(db, paper_id, meta, now)
-            found += meta is not None
+    with claimed(db, settings, "hf", candidates, settings.enrich_batch_size) as holding:
+        with db.read() as session:  # a fresh look: another worker may have stored some just before our claim
+            query = (
+                select(Paper.id, Paper.arxiv_id)
+                .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
+                .where(Paper.id.in_(holding.ids), *due_now)
+                .order_by(*order)
+            )
+            due = list(session.execute(query))
+        with mirror_client(settings) as client:  # the mirror's politeness: one request per DAILYPAPERS_HF_DELAY_SECONDS
+            hf = HuggingFacePapers(settings.hf_url, client)
+            for index, (paper_id, arxiv_id) in enumerate(due):
+                holding.keep()
+                client.attempts = 1 if index == 0 else RETRY_ATTEMPTS
+                meta = hf.fetch(arxiv_id)
+                with db.write() as session:
+                    _store(session, paper_id, meta, now)
+                    holding.done(session, [paper_id])
+                found += meta is not None
     return f"Hugging Face metadata of {len(due)} papers ({found} on Hugging Face)"

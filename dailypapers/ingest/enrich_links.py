@@ -8,13 +8,14 @@ has set them: Hugging Face's links (chosen by the authors) are never replaced by
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, or_, select
 
+from dailypapers.config import Settings
 from dailypapers.db import Database
-from dailypapers.ingest.enrich_state import enrichment_row
+from dailypapers.ingest.enrich_state import claimed, enrichment_row
 from dailypapers.ingest.models import PaperEnrichment
+from dailypapers.jobs.claims import Holding
 from dailypapers.papers.models import Paper
 from dailypapers.sources.links import extract_links
 
@@ -28,28 +29,34 @@ def links_backlog_filter() -> list[ColumnElement[bool]]:
     return [or_(PaperEnrichment.paper_id.is_(None), PaperEnrichment.links_version.is_distinct_from(Paper.version))]
 
 
-def read_links(db: Database, now: dt.datetime, batch_size: int, renew: Callable[[], None] = lambda: None) -> str:
+def read_links(db: Database, settings: Settings, now: dt.datetime) -> str:
     """Read the links of the papers not read yet, newest first, ``LINKS_BATCH_FACTOR * batch_size`` per
-    transaction (no network: thousands a second) and at most ``LINKS_BATCHES_PER_RUN`` batches a run."""
-    limit = batch_size * LINKS_BATCH_FACTOR
+    transaction (no network: thousands a second) and at most ``LINKS_BATCHES_PER_RUN`` batches a run; each batch
+    claimed first, so that workers read disjoint papers."""
+    limit = settings.enrich_batch_size * LINKS_BATCH_FACTOR
+    candidates = (
+        select(Paper.id)
+        .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
+        .where(*links_backlog_filter())
+        .order_by(Paper.id.desc())
+    )
     read = found = 0
     for _ in range(LINKS_BATCHES_PER_RUN):
-        batch, with_links = _read_batch(db, now, limit)
+        with claimed(db, settings, "links", candidates, limit) as holding:
+            if not holding.ids:
+                break
+            batch, with_links = _read_batch(db, now, holding)
         read, found = read + batch, found + with_links
-        renew()
-        if batch < limit:
-            break
     return f"links read for {read} papers ({found} with links)"
 
 
-def _read_batch(db: Database, now: dt.datetime, limit: int) -> tuple[int, int]:
+def _read_batch(db: Database, now: dt.datetime, holding: Holding) -> tuple[int, int]:
     with db.write() as session:
         query = (
             select(Paper)
             .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
-            .where(*links_backlog_filter())
+            .where(Paper.id.in_(holding.ids), *links_backlog_filter())  # still unread: a fresh look
             .order_by(Paper.id.desc())
-            .limit(limit)
         )
         papers = list(session.scalars(query))
         found = 0
@@ -63,4 +70,5 @@ def _read_batch(db: Database, now: dt.datetime, limit: int) -> tuple[int, int]:
                 paper.github_repo = links.github_repo
             if paper.project_page is None and links.project_page is not None:
                 paper.project_page = links.project_page
+        holding.done(session, list(holding.ids))
     return len(papers), found

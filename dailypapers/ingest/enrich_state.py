@@ -1,29 +1,56 @@
 """What the enrichment steps share: the per-paper state row, the job's own state (GitHub's rate-limit window),
-and which papers count as recent."""
+which papers count as recent, and the claims that spread each step over workers."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from dailypapers.db import Database
+from dailypapers.config import Settings
+from dailypapers.db import Database, insert_ignoring_conflicts
 from dailypapers.ingest.models import HarvestCheckpoint, HarvestStatus, PaperEnrichment
+from dailypapers.jobs import claims
 from dailypapers.papers.models import Paper
 
 STATE_KEY = "schedule enrich"
 
 
 def enrichment_row(session: Session, paper_id: int) -> PaperEnrichment:
-    """The paper's state row, created when missing (in the caller's transaction; the job is a singleton, so no
-    other writer creates it meanwhile)."""
+    """The paper's state row, created when missing, in the caller's transaction. Workers running other steps may
+    create the same paper's row at the same moment: ``ON CONFLICT DO NOTHING`` (on PostgreSQL it waits for the
+    other insert's commit) and then reading it never fails on the primary key."""
     row = session.get(PaperEnrichment, paper_id)
     if row is None:
-        row = PaperEnrichment(paper_id=paper_id)
-        session.add(row)
+        session.execute(insert_ignoring_conflicts(session, PaperEnrichment, ["paper_id"]), [{"paper_id": paper_id}])
+        row = session.get(PaperEnrichment, paper_id)
+        assert row is not None  # inserted now, or by another worker whose commit we waited for
     return row
+
+
+def claim_kind(step: str) -> str:
+    return f"enrich:{step}"
+
+
+@contextmanager
+def claimed(
+    db: Database, settings: Settings, step: str, candidates: Select[int], size: int
+) -> Iterator[claims.Holding]:
+    """Up to ``size`` papers of ``candidates`` (a select of ``Paper.id``) claimed for one step, so that other
+    workers take other papers (``jobs.claims``); what is not done when the block ends is given back. Claims of a
+    worker that died on this machine are dropped first, so a rerun after a kill finishes its batch at once."""
+    kind = claim_kind(step)
+    claims.clear_stale(db, kind)
+    ids = claims.claim(db, kind, candidates, Paper.id, size, settings.work_lease_seconds)
+    holding = claims.Holding(db, kind, ids, settings.work_lease_seconds)
+    try:
+        yield holding
+    finally:
+        holding.drop()
 
 
 def first_seen() -> ColumnElement[Any]:

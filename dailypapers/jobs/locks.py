@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, text
+from sqlalchemy.orm import Session
 
 from dailypapers.db import Database, utcnow
 from dailypapers.jobs.models import JobLease
@@ -90,6 +91,14 @@ def singleton(db: Database, name: str, ttl_seconds: float = DEFAULT_LEASE_SECOND
     finally:
         with db.write() as session:
             session.execute(delete(JobLease).where(JobLease.name == name, JobLease.holder == holder))
+
+
+def serialized(session: Session, name: str) -> None:
+    """Make the caller's write transaction wait for every other one serialised on ``name``, until it ends: a
+    check-then-write (a count against a budget) is then one step across processes. PostgreSQL: a
+    transaction-level advisory lock; SQLite: nothing to do, ``BEGIN IMMEDIATE`` lets one writer in at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(name)})
 
 
 def holder_is_dead(holder: str) -> bool:
