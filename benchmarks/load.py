@@ -13,7 +13,7 @@ acts as its own member, so the final state of every vote is known). Afterwards e
 its source upvotes plus its vote rows, and the vote rows must be exactly the expected ones. Nothing is asserted
 in a test; the numbers are printed.
 
-At 1M papers (issue #16: "1M for the feed and search rows") the corpus file is written line by line (~1.6 GB,
+At 1M papers (issue #16: "1M for the feed and search rows") the corpus file is written line by line (1.3 GB,
 never held in memory, deleted once imported) and the import takes minutes: ``--keep-db`` keeps the database
 afterwards and ``--reuse-db NAME`` runs the steps against it again without importing (new members, under a new
 name prefix, so the vote check covers this run's votes only). After the import the database is vacuumed and
