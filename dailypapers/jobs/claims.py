@@ -21,7 +21,7 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, delete, exists, select, update
+from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -127,10 +127,14 @@ def clear_stale(db: Database, kind: str) -> int:
     after a crash finishes at once); embedding waits a dead worker's lease out (its batch costs seconds)."""
     now = utcnow()
     with db.read() as session:
-        holders = set(
-            session.scalars(select(WorkClaim.holder).where(WorkClaim.kind == kind, WorkClaim.expires_at > now))
-        )
-    dead = [holder for holder in holders if holder_is_dead(holder)]
+        held = session.execute(
+            select(WorkClaim.holder, func.min(WorkClaim.expires_at))
+            .where(WorkClaim.kind == kind)
+            .group_by(WorkClaim.holder)
+        ).all()
+    dead = [holder for holder, _ in held if holder_is_dead(holder)]
+    if not dead and all(first > now for _, first in held):
+        return 0  # the usual case: no write transaction (on SQLite one would queue behind every other writer)
     with db.write() as session:
         result = session.execute(
             delete(WorkClaim)
