@@ -12,6 +12,7 @@ from dailypapers.config import Settings
 from dailypapers.db import Database
 from dailypapers.papers.models import Paper
 from dailypapers.search.embedder import get_embedder
+from dailypapers.search.keyword import PostgresKeyword, SqliteKeyword
 from dailypapers.search.query import parse_query
 from dailypapers.search.services import Mode, SearchEngine
 from dailypapers.search.tasks import embed_pending, pending_count
@@ -90,6 +91,38 @@ def test_hybrid_fuses_both(loaded: Database, settings: Settings) -> None:
         first = session.scalar(select(Paper.id).where(Paper.arxiv_id == "0704.0001"))
     assert hybrid[0] == first == keyword[0] == semantic[0]
     assert set(hybrid) <= set(keyword) | set(semantic)
+
+
+def _capped(db: Database) -> SqliteKeyword | PostgresKeyword:
+    """A keyword backend with caps this small corpus exceeds, as 100k papers exceed the defaults: SQLite ranks the
+    papers with every term, then those with the rarest terms; PostgreSQL ranks 3 candidates per tier."""
+    if db.engine.dialect.name == "postgresql":
+        return PostgresKeyword(rank_cap=3)
+    return SqliteKeyword(scored_rows_cap=1)
+
+
+def test_capped_keyword_search_still_ranks_the_full_match_first(loaded: Database) -> None:
+    # Not the exact title (that would be pinned): every word of the query is in the title of 2405.21060 only.
+    query = parse_query("generalized models efficient algorithms structured state space duality")
+    with loaded.read() as session:
+        hits = _capped(loaded).search(session, query, 20)
+        first = session.scalar(select(Paper.id).where(Paper.arxiv_id == "2405.21060"))
+    assert hits[0][0] == first
+    assert len(hits) > 1  # the papers with only some of the terms follow, scored below
+    scores = [score for _, score in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_capped_keyword_search_keeps_exact_id_and_title_pinned(loaded: Database, settings: Settings) -> None:
+    engine = SearchEngine(loaded, settings)
+    engine.keyword = _capped(loaded)
+    engine.refresh_now()
+    with loaded.read() as session:
+        paper_id, title = session.execute(select(Paper.id, Paper.title).where(Paper.arxiv_id == "0704.0005")).one()
+        by_id = session.scalar(select(Paper.id).where(Paper.arxiv_id == "0704.0013"))
+        for mode in Mode:
+            assert engine.ranked_ids(session, parse_query(title), mode, 10)[0][0] == paper_id
+            assert engine.ranked_ids(session, parse_query("arXiv:0704.0013v2"), mode, 10)[0][0] == by_id
 
 
 def test_keyword_works_before_any_vector_exists(db: Database, client: TestClient) -> None:

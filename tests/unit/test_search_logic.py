@@ -1,6 +1,7 @@
 import pytest
 
 from dailypapers.papers.filters import PaperFilters
+from dailypapers.search.keyword import appended_below
 from dailypapers.search.query import MAX_QUERY_CHARS, Filters, InvalidQuery, parse_query
 from dailypapers.search.services import rrf
 from dailypapers.web.templating import highlight
@@ -50,6 +51,16 @@ def test_rrf_rewards_agreement() -> None:
     fused = rrf([[1, 2, 3], [3, 1, 4]], k=60)
     assert [paper_id for paper_id, _ in fused] == [1, 3, 2, 4]
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+
+
+def test_a_second_tier_goes_below_the_first_whatever_its_scores() -> None:
+    # bm25 with a title weight of 10 scores 40 and more: a fixed bonus would not keep the tiers apart.
+    tiered = appended_below([(1, 42.0), (2, 7.5)], [(3, 55.0), (2, 30.0), (4, 3.0)])
+    assert [paper_id for paper_id, _ in tiered] == [1, 2, 3, 4]
+    scores = [score for _, score in tiered]
+    assert scores == sorted(scores, reverse=True) and scores[2] < 7.5
+    assert appended_below([], [(3, 1.0)]) == [(3, 1.0)]
+    assert appended_below([(1, 2.0)], []) == [(1, 2.0)]
 
 
 def test_highlight_escapes_and_marks_word_stems() -> None:
