@@ -10,7 +10,7 @@ from dailypapers.cli.common import database, fail, out, say
 from dailypapers.config import Settings
 from dailypapers.db import utcnow
 from dailypapers.webhooks import services
-from dailypapers.webhooks.outbox import SendingBusy, compose, drain, due_day, send_test
+from dailypapers.webhooks.outbox import compose, drain, due_day, send_test
 from dailypapers.webhooks.transport import HttpPoster, PermanentFailure, TemporaryFailure
 
 app = typer.Typer(help="Chat webhooks (Slack, Discord, Matrix, Mattermost, signed JSON).", no_args_is_help=True)
@@ -106,8 +106,6 @@ def send(
         say(out, f"{day}: {compose(db, settings, day)}")
         with HttpPoster(settings) as poster:
             result = drain(db, settings, poster, day)
-    except SendingBusy as exc:
-        raise fail(str(exc)) from None
     finally:
         db.dispose()
     say(out, str(result))

@@ -52,9 +52,10 @@ class OpsSettings(BaseSettings):
     work_lease_seconds: float = Field(
         default=300.0,
         gt=0,
-        description="How long a worker's claim on a batch (papers to embed, a digest being sent) lasts before "
-        "another worker may take it over: longer than one batch takes (64 papers: ~3 s on 2 cores), short "
-        "enough that a dead worker's batch is soon picked up.",
+        description="How long a worker's claim on a batch (papers to embed or enrich, digests and webhook posts "
+        "to send) lasts before another worker may take it over: longer than one batch takes (64 papers: ~3 s "
+        "on 2 cores), short enough that a dead worker's batch is soon picked up. Claims are renewed while "
+        "their batch runs; a dead worker's claims on the same machine go at once.",
     )
 
     @field_validator("metrics_allow")

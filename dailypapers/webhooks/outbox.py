@@ -48,11 +48,6 @@ MAX_CANDIDATES = 2000  # a feed day has ~50 papers
 ERROR_CHARS = 2000
 
 
-class SendingBusy(RuntimeError):
-    """No longer raised: posting is shared by every worker (``jobs.outbox``). Kept while ``cli/webhooks_cmd.py``
-    still catches it."""
-
-
 @dataclass
 class ComposeSummary:
     composed: int = 0  # rows with papers, waiting to be posted
