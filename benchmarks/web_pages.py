@@ -9,9 +9,10 @@ votes, saves and comments; a vector per paper). Then, one server at a time on th
 - the bare anchor (``bare_anchor.py``: FastAPI + Jinja2 + sqlite3, the same queries as plain SQL, an equivalent
   page), anonymous and with the same cookie.
 
-Each route: ``wrk -t1 -c16`` for throughput and latency under load, then sequential requests for unloaded
-latency. The ratio column is our unloaded p50 over the anchor's for the same route and viewer, measured in the
-same run (DESIGN §7's budgets are ratios to this anchor). Prints tables; nothing is asserted.
+Both servers run side by side. Each route: ``wrk -t1 -c16`` for throughput and latency under load on ours,
+then on the anchor, then sequential requests for unloaded latency, alternating between the two servers request
+by request. The ratio column is our unloaded p50 over the anchor's for the same route and viewer, measured in the
+same minutes (DESIGN §7's budgets are ratios to this anchor). Prints tables; nothing is asserted.
 
     .venv/bin/python benchmarks/web_pages.py [--sizes 10000,100000] [--duration 5] [--sequential 300]
 """
@@ -93,18 +94,26 @@ def _wrk(url: str, duration: int, connections: int, cookie: str | None) -> dict[
     return result
 
 
-def _sequential(url: str, count: int, cookie: str | None) -> dict[str, float]:
-    timings = []
+def _sequential(urls: list[str], count: int, cookie: str | None) -> list[dict[str, float]]:
+    """Unloaded latency of each URL, requested in turn (ours, anchor, ours, ...), so that the machine's load at
+    any moment weighs on both alike: on a shared 2-core box, measuring one server after the other moved the
+    ratio of one route between 1.5x and 5.8x from run to run."""
+    timings: list[list[float]] = [[] for _ in urls]
     with httpx.Client(headers={"Cookie": cookie} if cookie else None, timeout=60) as client:
         for _ in range(20):
-            client.get(url)
+            for url in urls:
+                client.get(url)
         for _ in range(count):
-            start = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-    timings.sort()
-    return {"p50": statistics.median(timings), "p99": timings[max(0, int(len(timings) * 0.99) - 1)]}
+            for i, url in enumerate(urls):
+                start = time.perf_counter()
+                response = client.get(url)
+                timings[i].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (url, response.status_code)
+    out = []
+    for series in timings:
+        series.sort()
+        out.append({"p50": statistics.median(series), "p99": series[max(0, int(len(series) * 0.99) - 1)]})
+    return out
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -156,17 +165,22 @@ def _log_in(base: str) -> str:
 Row = dict[str, float]
 
 
-def measure_all(base: str, paths: list[tuple[str, str, bool]], cookie: str, args: argparse.Namespace) -> dict[str, Row]:
-    rows: dict[str, Row] = {}
-    for name, path, logged_in in paths:
+def measure_pair(
+    bases: list[str], paths: list[tuple[str, str, bool]], cookie: str, args: argparse.Namespace
+) -> list[dict[str, Row]]:
+    """Each route on each server (ours first, then the anchor, when it has the route), back to back."""
+    rows: list[dict[str, Row]] = [{} for _ in bases]
+    for name, path, logged_in, anchored in paths:
         for who, jar in (("anonymous", None), ("logged in", cookie)):
             if who == "logged in" and not logged_in:
                 continue
-            loaded = _wrk(base + path, args.duration, args.connections, jar)
-            quiet = _sequential(base + path, args.sequential, jar)
-            rows[f"{name} ({who})"] = {"rps": loaded["rps"], "lp99": loaded.get("p99", 0), **quiet}
-            if loaded["non2xx"]:
-                print(f"  {name} ({who}): {loaded['non2xx']:.0f} non-2xx answers!")
+            servers = bases if anchored else bases[:1]
+            loaded = [_wrk(base + path, args.duration, args.connections, jar) for base in servers]
+            quiet = _sequential([base + path for base in servers], args.sequential, jar)
+            for i, (load, q) in enumerate(zip(loaded, quiet, strict=True)):
+                rows[i][f"{name} ({who})"] = {"rps": load["rps"], "lp99": load.get("p99", 0), **q}
+                if load["non2xx"]:
+                    print(f"  {name} ({who}) on {servers[i]}: {load['non2xx']:.0f} non-2xx answers!")
     return rows
 
 
@@ -191,16 +205,18 @@ def run_size(size: int, args: argparse.Namespace) -> None:
             capture_output=True,
         )
         targets = build(Settings(data_dir=work, database_url=None), args.data, size, MEMBER)
-        paths = routes(targets)
-        ours_only = [(n, p.format(**targets), li) for n, p, li in OURS_ONLY]
-        port = _free_port()
-        with server([*PYTHON, "serve", "--port", str(port), "--no-access-log"], env, port) as base:
-            cookie = _log_in(base)
-            ours = measure_all(base, paths + ours_only, cookie, args)
-        port = _free_port()
+        paths = [(n, p, li, True) for n, p, li in routes(targets)]
+        paths += [(n, p.format(**targets), li, False) for n, p, li in OURS_ONLY]
+        port, anchor_port = _free_port(), _free_port()
         anchor_cmd = [sys.executable, str(ROOT / "benchmarks" / "bare_anchor.py"), str(work / "dailypapers.sqlite3")]
-        with server([*anchor_cmd, str(port)], env, port) as base:
-            anchor = measure_all(base, paths, cookie, args)
+        # Both servers run at once (each idle while the other is measured), so each route's two measurements
+        # are taken minutes apart at most, not a whole size's run apart.
+        with (
+            server([*PYTHON, "serve", "--port", str(port), "--no-access-log"], env, port) as base,
+            server([*anchor_cmd, str(anchor_port)], env, anchor_port) as anchor_base,
+        ):
+            cookie = _log_in(base)
+            ours, anchor = measure_pair([base, anchor_base], paths, cookie, args)
         report(size, ours, anchor)
     finally:
         shutil.rmtree(work, ignore_errors=True)
