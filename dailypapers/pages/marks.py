@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.models import User
 from dailypapers.community import collections
 from dailypapers.papers.listings import Card
 from dailypapers.papers.models import Paper
-from dailypapers.votes.services import has_voted, voted_ids
+from dailypapers.votes.services import voted_clause, voted_ids
 
 
 def voted_cards(session: Session, user: User | None, cards: Iterable[Card]) -> set[int]:
@@ -24,15 +25,17 @@ def voted_cards(session: Session, user: User | None, cards: Iterable[Card]) -> s
 
 
 def paper_marks(session: Session, user: User | None, paper: Paper) -> dict[str, Any]:
-    """The paper page's marks: the vote button, the visitor's collections and which hold it, dismissed."""
-    marks: dict[str, Any] = {
-        "voted": has_voted(session, user, paper.id),
-        "collections": [],
-        "saved_in": set(),
-        "dismissed": False,
+    """The paper page's marks: the vote button, the visitor's collections and which hold it, dismissed. Two
+    queries for a member (each mark alone was four, ~10 % of the page, py-spy), none for a visitor."""
+    if user is None:
+        return {"voted": False, "collections": [], "saved_in": set(), "dismissed": False}
+    voted, dismissed = session.execute(
+        select(voted_clause(user, paper.id), collections.dismissed_clause(user, paper))
+    ).one()
+    summaries = collections.collections_of(session, user, holding=paper)
+    return {
+        "voted": bool(voted),
+        "collections": summaries,
+        "saved_in": {s.collection.id for s in summaries if s.holds},
+        "dismissed": bool(dismissed),
     }
-    if user is not None:
-        marks["collections"] = collections.collections_of(session, user)
-        marks["saved_in"] = collections.collections_holding(session, user, paper)
-        marks["dismissed"] = collections.is_dismissed(session, user, paper)
-    return marks

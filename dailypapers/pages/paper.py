@@ -33,10 +33,10 @@ router = APIRouter(include_in_schema=False)
 def paper_context(
     session: Session, arxiv_id: str, engine: SearchEngine | None = None, user: User | None = None
 ) -> dict[str, Any] | None:
-    paper = listings.paper_by_arxiv_id(session, arxiv_id, with_authors=False)
-    if paper is None:
+    found = listings.paper_and_entry(session, arxiv_id)
+    if found is None:
         return None
-    entry = listings.entry_for(session, paper)
+    paper, entry = found
     return {
         **community_context(session, paper, user),
         **paper_marks(session, user, paper),

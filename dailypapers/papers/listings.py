@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, column, func, or_, select, table
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from dailypapers.accounts.models import User
 from dailypapers.papers.filters import PaperFilters, condition
@@ -243,6 +243,18 @@ def paper_by_arxiv_id(session: Session, arxiv_id: str, *, with_authors: bool = T
     """The paper, with its authors' ORM rows unless the caller reads them as bylines (papers.lookup)."""
     query = select(Paper).where(Paper.arxiv_id == arxiv_id)
     return session.scalar(query.options(selectinload(Paper.authors)) if with_authors else query)
+
+
+def paper_and_entry(session: Session, arxiv_id: str) -> tuple[Paper, DailyEntry | None] | None:
+    """The paper and its feed entry (with the submitter) in one query, for the paper page."""
+    query = (
+        select(Paper, DailyEntry)
+        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+        .where(Paper.arxiv_id == arxiv_id)
+        .options(contains_eager(DailyEntry.paper))  # the joined paper fills entry.paper: no second join
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
 
 
 def entry_for(session: Session, paper: Paper) -> DailyEntry | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -90,10 +90,9 @@ def toggle_vote(session: Session, user: User, paper: Paper, *, feed_threshold: i
     return set_vote(session, user, paper, False)
 
 
-def has_voted(session: Session, user: User | None, paper_id: int) -> bool:
-    if user is None:
-        return False
-    return bool(session.scalar(select(exists().where(Vote.user_id == user.id, Vote.paper_id == paper_id))))
+def voted_clause(user: User, paper_id: int) -> ColumnElement[bool]:
+    """Whether ``user`` upvoted the paper, as an EXISTS a page can select beside other marks."""
+    return exists().where(Vote.user_id == user.id, Vote.paper_id == paper_id)
 
 
 def voted_ids(session: Session, user: User | None, paper_ids: list[int]) -> set[int]:
