@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import resource
 import statistics
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from dailypapers.config import Settings  # noqa: E402
 from dailypapers.db import Database, utcnow  # noqa: E402
@@ -44,6 +47,7 @@ from dailypapers.migrations import upgrade  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line  # noqa: E402
 from dailypapers.search.embedder import get_embedder, paper_text  # noqa: E402
+from dailypapers.search.keyword import KeywordBackend  # noqa: E402
 from dailypapers.search.models import PaperVector  # noqa: E402
 from dailypapers.search.query import parse_query  # noqa: E402
 from dailypapers.search.services import Mode, SearchEngine  # noqa: E402
@@ -91,7 +95,7 @@ def build(
         title, abstract = papers[n] if n < len(papers) else (rng.choice(papers)[0], rng.choice(papers)[1])
         records.append(
             PaperRecord(
-                arxiv_id=f"{2001 + n // 99999:04d}.{n % 99999:05d}",
+                arxiv_id=arxiv_id(n),
                 title=title,
                 abstract=abstract,
                 authors=(f"Author {rng.randrange(50_000)}",),
@@ -214,6 +218,45 @@ def vectors_only(real_vectors: np.ndarray, sizes: list[int], nprobe: int) -> Non
         del matrix, ann
 
 
+def arxiv_id(n: int) -> str:
+    """The stand-in arXiv id of the corpus's n-th record (see build)."""
+    return f"{2001 + n // 99999:04d}.{n % 99999:05d}"
+
+
+def scifact_keyword_quality(
+    keyword: KeywordBackend, session: Session, papers: list[tuple[str, str]], size: int
+) -> tuple[int, float, float]:
+    """SciFact train claims over this corpus, keyword mode: (claims, nDCG@10, recall@100). Its abstracts are among
+    the first real papers, so they are stored as themselves; unlike benchmarks/search_quality.py (5,183 abstracts)
+    this shows what caps on the scored rows cost at full size, on either database."""
+    position = {paper: n for n, paper in enumerate(papers[:size])}
+    stand_in: dict[str, str] = {}
+    for part in sorted((DATA / "eval_scifact").glob("corpus-part*.jsonl")):
+        for line in part.read_text().splitlines():
+            row = json.loads(line)
+            abstract = " ".join(row["abstract"]) if isinstance(row["abstract"], list) else row["abstract"]
+            n = position.get((clean_line(row["title"]), clean_abstract(abstract)))
+            if n is not None:
+                stand_in[str(row["doc_id"])] = arxiv_id(n)
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for line in (DATA / "eval_scifact" / "qrels" / "train.tsv").read_text().splitlines()[1:]:
+        claim_id, doc_id, score = line.split("\t")
+        if int(score) > 0 and doc_id in stand_in:
+            relevant[claim_id].add(stand_in[doc_id])
+    arxiv = dict(session.execute(select(Paper.id, Paper.arxiv_id)).all())
+    ndcg, recall = [], []
+    for line in (DATA / "eval_scifact" / "claims_train.jsonl").read_text().splitlines():
+        claim = json.loads(line)
+        wanted = relevant.get(str(claim["id"]))
+        if not wanted:
+            continue
+        ranked = [arxiv[i] for i, _ in keyword.search(session, parse_query(claim["claim"][:1000]), 100)]
+        dcg = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:10]) if doc in wanted)
+        ndcg.append(dcg / sum(1 / math.log2(i + 2) for i in range(min(len(wanted), 10))))
+        recall.append(len(set(ranked) & wanted) / len(wanted))
+    return len(ndcg), statistics.mean(ndcg), statistics.mean(recall)
+
+
 def percentiles(samples: list[float]) -> str:
     samples = sorted(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
@@ -231,6 +274,9 @@ def main() -> int:
     parser.add_argument("--nprobe", type=int, default=32)
     parser.add_argument(
         "--corpus-dir", type=Path, help="build the corpus (one size) here once and reuse it on later runs"
+    )
+    parser.add_argument(
+        "--quality", action="store_true", help="also SciFact train claims over each corpus: keyword nDCG@10, recall@100"
     )
     parser.add_argument(
         "--backend",
@@ -309,6 +355,9 @@ def main() -> int:
                         timings.append((time.perf_counter() - t) * 1000)
                     label = "vector" if mode is Mode.semantic else mode.value
                     print(f"{size:>8,} {label:<9} {percentiles(timings)}")
+                if args.quality:
+                    judged, ndcg, recall = scifact_keyword_quality(engine.keyword, session, papers, size)
+                    print(f"{size:>8,} keyword on {judged} SciFact claims: nDCG@10 {ndcg:.4f}, recall@100 {recall:.4f}")
             after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             print(f"{size:>8,} vector index {index_mb:.0f} MB in memory (peak RSS +{(after - before) / 1024:.0f} MB)\n")
             db.dispose()
