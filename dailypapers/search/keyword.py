@@ -25,9 +25,10 @@ from dailypapers.search.query import Filters, ParsedQuery
 FTS_WEIGHTS = (10.0, 5.0, 1.0)
 # PostgreSQL ranks at most this many matches per tier, taken in the GIN bitmap's (physical) order: ts_rank_cd
 # detoasts each match's full tsvector (title, authors and abstract, ~1.7 KB) and walks its positions, ~15 us a
-# row on this 2-core machine. At 100k papers 2,000 made keyword p50 28 ms and 500 made it 12.5 ms (same run);
-# SciFact claims among those 100k papers rank no worse with 500 (nDCG@10 0.4334 -> 0.4465, recall@100 0.781 ->
-# 0.793): ts_rank_cd is no bm25, and more arbitrary candidates give it more to get wrong.
+# row on this 2-core machine. At 100k papers 2,000 made keyword p50 28 ms and 500 made it 12.5 ms (same run).
+# SciFact train claims among those 100k papers (benchmarks/search_speed.py --quality): nDCG@10 0.433 with 2,000
+# and 0.422-0.426 with 500, recall@100 0.777 and 0.737-0.744. Which matches fill the cap depends on where the scan
+# starts (PostgreSQL synchronizes sequential scans), so runs differ by ~0.005.
 PG_RANK_CAP = 500
 PG_FUZZY_MAX_TERMS = 4
 # OR queries take their candidates from the papers holding one of this many rarest terms.
@@ -231,7 +232,7 @@ class PostgresKeyword:
     def _candidate_terms(self, session: Session, terms: tuple[str, ...]) -> list[str]:
         """The PG_CANDIDATE_TERMS rarest terms that occur at all: a word PostgreSQL's English configuration
         drops ("before" matches no paper) would otherwise take a slot as the "rarest" (SciFact claims at 100k
-        papers: nDCG@10 0.4205 -> 0.4334)."""
+        papers, 2,000 ranked per tier: nDCG@10 0.4205 -> 0.433, recall@100 0.746 -> 0.777)."""
         frequency = {term: self.stats.document_frequency(session, term) for term in terms}
         occurring = sorted((t for t in terms if frequency[t] > 0), key=lambda t: (frequency[t], t))
         return occurring[:PG_CANDIDATE_TERMS] or list(terms[:1])
