@@ -41,6 +41,18 @@ COMMON_TERM_SHARE = 0.05
 COMMON_TERM_MIN_DOCS = 5000
 TERM_STATS_TTL_SECONDS = 600.0
 TERM_CACHE_SIZE = 50_000
+# PostgreSQL's ANALYZE keeps the share of papers holding each of the most common lexemes of search_vector
+# (pg_stats.most_common_elems, ~1,000 of them): a common term's frequency is read from there and only rarer ones
+# are counted. Counting "model" (290k of 1M papers) detoasted every tsvector in 1.9-2.4 s, and paper pages of
+# papers without vectors (similar papers are then a title search) hit the 30 s statement timeout under load
+# (benchmarks/load.py at 1M, README). A term missing from the list is rarer than every listed one: its count
+# reads a short posting list.
+PG_COMMON_TERM_SQL = """
+SELECT (SELECT s.most_common_elem_freqs[array_position(s.most_common_elems::text::text[], t.lexeme)]
+          FROM pg_stats s
+         WHERE s.schemaname = current_schema() AND s.tablename = 'papers' AND s.attname = 'search_vector'),
+       (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'papers'::regclass)
+  FROM unnest(tsvector_to_array(to_tsvector('english', :term))) AS t(lexeme)"""
 # FTS5 scores every row an OR query matches (bm25 reads each row's position lists, ~2 us a row on this 2-core
 # machine), so an OR query is capped at about this many scored rows (estimated as the sum of its terms' document
 # frequencies). Above it, papers with every term come first (an AND query: FTS5 intersects the posting lists and
@@ -94,8 +106,9 @@ class TermStatistics:
     collections (SciFact's 5,183 abstracts) are never pruned, so their ranking is plain bm25.
     """
 
-    def __init__(self, count_sql: str, min_docs: int = 0) -> None:
+    def __init__(self, count_sql: str, min_docs: int = 0, common_sql: str | None = None) -> None:
         self._count_sql = text(count_sql)
+        self._common_sql = text(common_sql) if common_sql is not None else None
         self._min_docs = min_docs
         self._df: dict[str, tuple[float, int]] = {}
         self._papers: tuple[float, int] = (0.0, 0)
@@ -114,12 +127,29 @@ class TermStatistics:
         cached = self._df.get(term)
         if cached is not None and now - cached[0] < TERM_STATS_TTL_SECONDS:
             return cached[1]
-        count = int(session.scalar(self._count_sql, {"term": term}) or 0)
+        count = self._from_statistics(session, term)
+        if count is None:
+            count = int(session.scalar(self._count_sql, {"term": term}) or 0)
         with self._lock:
             if len(self._df) > TERM_CACHE_SIZE:
                 self._df.clear()
             self._df[term] = (now, count)
         return count
+
+    def _from_statistics(self, session: Session, term: str) -> int | None:
+        """The term's frequency from the planner's statistics (``common_sql``), or None to count it: no
+        statistics, or the term is not among the common ones. A term with no lexeme (a stop word) is in no
+        paper."""
+        if self._common_sql is None:
+            return None
+        rows = session.execute(self._common_sql, {"term": term}).all()
+        if not rows:
+            return 0
+        shares = [share for share, _ in rows]
+        total = rows[0][1]
+        if any(share is None for share in shares) or total is None or total <= 0:
+            return None
+        return int(min(shares) * total)  # several lexemes (a_b): the paper needs all of them
 
     def prune(self, session: Session, terms: tuple[str, ...]) -> tuple[str, ...]:
         if len(terms) < 2:
@@ -211,7 +241,8 @@ class PostgresKeyword:
         # No absolute floor here: every match costs PostgreSQL a detoasted tsvector, so common terms are
         # dropped at any collection size.
         self.stats = TermStatistics(
-            "SELECT count(*) FROM papers WHERE search_vector @@ plainto_tsquery('english', :term)"
+            "SELECT count(*) FROM papers WHERE search_vector @@ plainto_tsquery('english', :term)",
+            common_sql=PG_COMMON_TERM_SQL,
         )
         self.rank_cap = rank_cap
 
