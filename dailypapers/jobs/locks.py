@@ -106,7 +106,7 @@ def holder_is_dead(holder: str) -> bool:
     be waited out. A holder on another machine is trusted until the lease expires."""
     host, _, rest = holder.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+    if host != socket.gethostname() or not (pid_text.isascii() and pid_text.isdigit()):
         return False
     try:
         os.kill(int(pid_text), 0)

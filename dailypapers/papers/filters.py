@@ -145,7 +145,8 @@ def _count(value: str | None) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > MAX_UPVOTES:
+    # isascii: str.isdigit() also takes "²" and other digits int() refuses (a 500 found by the route property test).
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_UPVOTES:
         raise InvalidFilter(f"min_upvotes: {value[:20]!r} is not a whole number from 0 to {MAX_UPVOTES:,}")
     return int(value)
 

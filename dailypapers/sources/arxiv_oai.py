@@ -62,7 +62,7 @@ def parse_list_records(data: bytes, where: str, fmt: MetadataFormat) -> OaiPage:
     if tokens:
         page.token = (tokens[0].text or "").strip() or None
         size = tokens[0].get("completeListSize")
-        page.complete_list_size = int(size) if size and size.isdigit() else None
+        page.complete_list_size = int(size) if size and size.isascii() and size.isdigit() else None
     return page
 
 
@@ -143,7 +143,7 @@ def parse_arxiv_raw(meta: Element) -> PaperRecord:
     for version in children(meta, "version"):
         label = version.get("version", "")
         date = child_text(version, "date")
-        if not label.startswith("v") or not label[1:].isdigit() or not date:
+        if not label.startswith("v") or not (label[1:].isascii() and label[1:].isdigit()) or not date:
             raise ValueError(f"malformed <version> {label!r}")
         versions.append((int(label[1:]), email.utils.parsedate_to_datetime(date.strip()).astimezone(dt.UTC)))
     versions.sort()

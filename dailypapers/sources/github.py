@@ -100,7 +100,7 @@ class GitHubRepos:
 
 def _int_header(response: SourceResponse, name: str) -> int | None:
     value = response.headers.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _parse_repo(response: SourceResponse, remaining: int | None) -> RepoAnswer:

@@ -59,7 +59,7 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return min(float(value), MAX_RETRY_AFTER_SECONDS)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -187,7 +187,7 @@ class SourceClient:
         ) as response:
             where = str(response.url)
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
                 raise SourceError(f"{where} sent {int(declared):,} bytes, over the {self.max_bytes:,}-byte limit")
             chunks: list[bytes] = []
             size = 0

@@ -160,6 +160,7 @@ BAD = [
     ("has_code=maybe", "has_code"),
     ("min_upvotes=-1", "min_upvotes"),
     ("min_upvotes=1e3", "min_upvotes"),
+    ("min_upvotes=%C2%B2", "min_upvotes"),  # "²": str.isdigit() says yes, int() says no
     ("min_upvotes=99999999999999999999", "min_upvotes"),
     ("author=" + "a" * 101, "author"),
 ]
