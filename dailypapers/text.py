@@ -16,6 +16,12 @@ _INVISIBLE = dict.fromkeys(
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
+def whole_number(value: str | None) -> int | None:
+    """``value`` as a non-negative integer when it is ASCII digits only, else None. Why not ``str.isdigit()``
+    alone: it also accepts "²" and other digits that ``int()`` refuses (min_upvotes=² was a 500)."""
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
 def strip_bidi_controls(text: str) -> str:
     return text.translate(_BIDI_CONTROLS)
 

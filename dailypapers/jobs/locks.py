@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from dailypapers.db import Database, utcnow
 from dailypapers.jobs.models import JobLease
+from dailypapers.text import whole_number
 
 DEFAULT_LEASE_SECONDS = 15 * 60
 
@@ -105,11 +106,11 @@ def holder_is_dead(holder: str) -> bool:
     """True when the holder ran on this machine and its process is gone (killed, crashed): its lease need not
     be waited out. A holder on another machine is trusted until the lease expires."""
     host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not (pid_text.isascii() and pid_text.isdigit()):
+    pid = whole_number(rest.partition(":")[0])
+    if host != socket.gethostname() or pid is None:
         return False
     try:
-        os.kill(int(pid_text), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, owned by another user

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, and_, text, true
 
 from dailypapers.errors import Refused
 from dailypapers.papers.categories import like_patterns
+from dailypapers.text import whole_number
 
 # A category (cs.CL, hep-th, math.AG) or an archive (cs, math, hep-th): what arXiv itself accepts.
 CATEGORY_PATTERN = re.compile(r"^[a-z][a-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$")
@@ -145,10 +146,10 @@ def _count(value: str | None) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
-    # isascii: str.isdigit() also takes "²" and other digits int() refuses (a 500 found by the route property test).
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_UPVOTES:
+    count = whole_number(value)
+    if count is None or count > MAX_UPVOTES:
         raise InvalidFilter(f"min_upvotes: {value[:20]!r} is not a whole number from 0 to {MAX_UPVOTES:,}")
-    return int(value)
+    return count
 
 
 def _author(value: str | None) -> str | None:

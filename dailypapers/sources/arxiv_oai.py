@@ -19,6 +19,7 @@ from dailypapers.papers.ids import InvalidArxivId, parse_arxiv_id
 from dailypapers.papers.records import PaperRecord, clean_abstract, clean_line, split_author_string
 from dailypapers.sources.http import SourceClient, SourceError
 from dailypapers.sources.xml import child_text, children, local_name, parse_xml
+from dailypapers.text import whole_number
 
 
 class MetadataFormat(StrEnum):
@@ -62,7 +63,7 @@ def parse_list_records(data: bytes, where: str, fmt: MetadataFormat) -> OaiPage:
     if tokens:
         page.token = (tokens[0].text or "").strip() or None
         size = tokens[0].get("completeListSize")
-        page.complete_list_size = int(size) if size and size.isascii() and size.isdigit() else None
+        page.complete_list_size = whole_number(size)
     return page
 
 
@@ -143,9 +144,10 @@ def parse_arxiv_raw(meta: Element) -> PaperRecord:
     for version in children(meta, "version"):
         label = version.get("version", "")
         date = child_text(version, "date")
-        if not label.startswith("v") or not (label[1:].isascii() and label[1:].isdigit()) or not date:
+        number = whole_number(label[1:]) if label.startswith("v") else None
+        if number is None or not date:
             raise ValueError(f"malformed <version> {label!r}")
-        versions.append((int(label[1:]), email.utils.parsedate_to_datetime(date.strip()).astimezone(dt.UTC)))
+        versions.append((number, email.utils.parsedate_to_datetime(date.strip()).astimezone(dt.UTC)))
     versions.sort()
     return PaperRecord(
         arxiv_id=parsed.id,

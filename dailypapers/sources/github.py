@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from dailypapers.sources.http import SourceClient, SourceError, SourceResponse, parse_retry_after
 from dailypapers.sources.links import Host, code_link
+from dailypapers.text import whole_number
 
 API_VERSION = "2022-11-28"
 # Statuses that mean something here, rather than a failed request.
@@ -100,7 +101,7 @@ class GitHubRepos:
 
 def _int_header(response: SourceResponse, name: str) -> int | None:
     value = response.headers.get(name, "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    return whole_number(value)
 
 
 def _parse_repo(response: SourceResponse, remaining: int | None) -> RepoAnswer:

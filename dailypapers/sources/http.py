@@ -23,6 +23,7 @@ from stamina.instrumentation import RetryDetails, get_on_retry_hooks, set_on_ret
 
 from dailypapers import __version__
 from dailypapers.config import Settings
+from dailypapers.text import whole_number
 
 RETRY_ATTEMPTS = 5
 RETRY_WAIT_MAX_SECONDS = 60.0
@@ -59,8 +60,9 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isascii() and value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER_SECONDS)
+    seconds = whole_number(value)
+    if seconds is not None:
+        return min(float(seconds), MAX_RETRY_AFTER_SECONDS)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -186,9 +188,9 @@ class SourceClient:
             call.method, url, params=call.params, headers=call.headers, json=call.json_body
         ) as response:
             where = str(response.url)
-            declared = response.headers.get("content-length")
-            if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
-                raise SourceError(f"{where} sent {int(declared):,} bytes, over the {self.max_bytes:,}-byte limit")
+            declared = whole_number(response.headers.get("content-length"))
+            if declared is not None and declared > self.max_bytes:
+                raise SourceError(f"{where} sent {declared:,} bytes, over the {self.max_bytes:,}-byte limit")
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():

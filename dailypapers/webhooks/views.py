@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dailypapers.accounts.auth import CuratorUser
+from dailypapers.text import whole_number
 from dailypapers.web.deps import CsrfChecked, DatabaseDep, SettingsDep
 from dailypapers.web.forms import see_other
 from dailypapers.web.params import IdPath
@@ -76,7 +77,7 @@ def add(
 ) -> Response:
     form = {"name": name, "service": service, "url": url, "top": top, "categories": categories}
     try:
-        if not (top.strip().isascii() and top.strip().isdigit()):
+        if whole_number(top.strip()) is None:
             raise services.WebhookRefused("top: give a whole number of papers.")
         with db.write() as session:
             webhook = services.add(
