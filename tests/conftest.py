@@ -33,6 +33,7 @@ from dailypapers.web.convertors import register_convertors
 from dailypapers.wiring import CONVERTORS
 from tests.replay import ReplayServer
 from tests.smtp import SmtpSink
+from tests.webhook_sink import WebhookSink
 
 # Some test modules import route modules directly (test_pages: the listing and paper contexts); those paths
 # name the app's convertors, which create_app registers, so register them before such modules load.
@@ -243,3 +244,21 @@ def mail_settings(
     for name, value in values.items():
         monkeypatch.setenv(f"DAILYPAPERS_{name.upper()}", str(value))
     return settings.model_copy(update=values)
+
+
+# The webhook tests' public address and receiving server (tests/webhook_sink.py).
+WEBHOOK_BASE_URL = "https://papers.example.org"
+
+
+@pytest.fixture
+def hooks(env_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings (and environment, for the CLI) with the public address webhook posts link to."""
+    monkeypatch.setenv("DAILYPAPERS_BASE_URL", WEBHOOK_BASE_URL)
+    return env_settings.model_copy(update={"base_url": WEBHOOK_BASE_URL})
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    server = WebhookSink().start()
+    yield server
+    server.stop()

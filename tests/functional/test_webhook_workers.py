@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select, update
 
 from dailypapers.config import Settings
@@ -20,6 +18,7 @@ from dailypapers.webhooks import services
 from dailypapers.webhooks.models import WebhookDelivery
 from dailypapers.webhooks.outbox import DrainSummary, compose, drain
 from dailypapers.webhooks.transport import HttpPoster
+from tests.conftest import WEBHOOK_BASE_URL
 from tests.factories import load_days
 from tests.webhook_sink import WebhookSink
 
@@ -27,20 +26,7 @@ DAY = dt.date(2025, 10, 29)  # 24 papers in tests/fixtures/hf_days
 NEXT_DAY = dt.date(2025, 10, 30)
 WEBHOOKS = 30
 KIND = "outbox:webhooks"
-BASE = "https://papers.example.org"
-
-
-@pytest.fixture
-def hooks(env_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("DAILYPAPERS_BASE_URL", BASE)
-    return env_settings.model_copy(update={"base_url": BASE})
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    server = WebhookSink().start()
-    yield server
-    server.stop()
+BASE = WEBHOOK_BASE_URL
 
 
 def add_webhooks(db: Database, sink: WebhookSink, count: int) -> None:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,28 +28,15 @@ from dailypapers.webhooks.models import Webhook, WebhookDelivery
 from dailypapers.webhooks.outbox import compose, drain, due_day
 from dailypapers.webhooks.transport import HttpPoster
 from dailypapers.wiring import all_jobs
+from tests.conftest import WEBHOOK_BASE_URL
 from tests.factories import form_token, load_days, log_in, make_user
 from tests.webhook_sink import Scripted, WebhookSink
 
 runner = CliRunner()
 DAY = dt.date(2025, 10, 29)  # 24 papers in tests/fixtures/hf_days
 ROOM_SEND = "/_matrix/client/v3/rooms/!papers:example.org/send/m.room.message"
-BASE = "https://papers.example.org"
+BASE = WEBHOOK_BASE_URL
 CATEGORIES = ["cs.CL", "cs.LG stat.ML", "physics.comp-ph", "cs.AI", "math.OC cs.CL"]
-
-
-@pytest.fixture
-def hooks(env_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings (and environment, for the CLI) with the public address the posts link to."""
-    monkeypatch.setenv("DAILYPAPERS_BASE_URL", BASE)
-    return env_settings.model_copy(update={"base_url": BASE})
-
-
-@pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    server = WebhookSink().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
